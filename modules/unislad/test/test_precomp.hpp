@@ -1,0 +1,53 @@
+// This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
+// LICENSE file found in the top-level directory of this distribution.
+#ifndef OPENCV_UNISLAD_TEST_PRECOMP_HPP
+#define OPENCV_UNISLAD_TEST_PRECOMP_HPP
+
+// The tests are written against OpenCV's test conventions (namespace opencv_test, GoogleTest
+// macros). Inside an OpenCV source build they use opencv_ts; standalone (Debian's OpenCV ships no
+// opencv2/ts.hpp) they use plain GoogleTest through this small shim.
+#ifdef UNISLAD_STANDALONE
+#include <gtest/gtest.h>
+#include <opencv2/core.hpp>
+namespace opencv_test {
+using namespace cv;
+using namespace testing;
+} // namespace opencv_test
+#else
+#include "opencv2/ts.hpp"
+#endif
+
+#include "opencv2/unislad.hpp"
+
+#include <string>
+
+namespace opencv_test {
+
+/** Path of a committed test fixture under modules/unislad/test/data. */
+inline std::string unisladFixturePath(const std::string& name)
+{
+#ifdef UNISLAD_TEST_DATA_DIR
+    const std::string dir = UNISLAD_TEST_DATA_DIR;
+#else
+    std::string dir = __FILE__;
+    dir = dir.substr(0, dir.find_last_of("/\\")) + "/data";
+#endif
+    return dir + "/" + name;
+}
+
+/** Runs `stmt` and expects a cv::Exception whose message contains every one of `fragments`. */
+#define UNISLAD_EXPECT_THROW_MSG(stmt, ...)                                                  \
+    do {                                                                                     \
+        bool thrown_ = false;                                                                \
+        try { stmt; } catch (const cv::Exception& e_) {                                      \
+            thrown_ = true;                                                                  \
+            for (const char* f_ : {__VA_ARGS__})                                             \
+                EXPECT_NE(e_.msg.find(f_), std::string::npos)                                \
+                    << "message \"" << e_.msg << "\" lacks \"" << f_ << "\"";               \
+        }                                                                                    \
+        EXPECT_TRUE(thrown_) << "expected cv::Exception from: " #stmt;                       \
+    } while (0)
+
+} // namespace opencv_test
+
+#endif // OPENCV_UNISLAD_TEST_PRECOMP_HPP

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs every Debian package the project needs. Idempotent: packages already present are skipped,
+# and apt's index is refreshed only when something is missing.
+#
+#   scripts/install-deps.sh            build + test dependencies
+#   scripts/install-deps.sh --models   also what models/ needs (Python, ONNX, torch, Node.js)
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config ninja-build
+  libopencv-dev            # core, imgproc, imgcodecs, dnn (4.6 on Debian 12)
+  libeigen3-dev            # linear algebra (3.4)
+  libhnswlib-dev           # approximate nearest-neighbour search (header-only, 0.6.2)
+  libboost-dev             # headers only (CRC-32)
+  libgtest-dev googletest  # unit tests
+  libbenchmark-dev         # perf/
+  python3 python3-numpy    # fixtures and reference implementations used by the tests
+)
+if [[ "${1:-}" == "--models" ]]; then
+  packages+=(python3-onnx python3-torch python3-torchvision libopenblas0-pthread python3-opencv nodejs npm)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if (( ${#missing[@]} == 0 )); then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"
