@@ -8,7 +8,6 @@ find_package(Boost 1.71 REQUIRED)   # headers only (CRC-32 of model-file section
 if(UNISLAD_BUILD_TESTS)
   find_package(GTest REQUIRED)
   include(GoogleTest)
-  find_package(Python3 COMPONENTS Interpreter)
 endif()
 if(UNISLAD_BUILD_BENCHMARKS)
   find_package(benchmark REQUIRED)

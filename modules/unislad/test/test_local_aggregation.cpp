@@ -1,0 +1,125 @@
+// This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
+// LICENSE file found in the top-level directory of this distribution.
+#include "test_precomp.hpp"
+#include "opencv2/unislad/local_aggregation.hpp"
+
+namespace opencv_test { namespace {
+
+using cv::uniSLAD::LocalAggregationParams;
+using cv::uniSLAD::LocalFeatureAggregator;
+
+TEST(UniSLAD_LocalAggregation, adaptive_pool_matches_torch_bins)
+{
+    // torch.nn.functional.adaptive_avg_pool1d([1,2,3,4,5], 3): bins [0,2) [1,4) [3,5) -> 1.5, 3, 4.5
+    const Mat src = (Mat_<float>(1, 5) << 1, 2, 3, 4, 5);
+    Mat dst;
+    cv::uniSLAD::adaptiveAveragePool1D(src, 3, dst);
+    ASSERT_EQ(3, dst.cols);
+    EXPECT_FLOAT_EQ(1.5f, dst.at<float>(0));
+    EXPECT_FLOAT_EQ(3.0f, dst.at<float>(1));
+    EXPECT_FLOAT_EQ(4.5f, dst.at<float>(2));
+    // Upsampling 2 -> 4 repeats: [a, a, b, b]
+    const Mat two = (Mat_<float>(1, 2) << 7, -1);
+    cv::uniSLAD::adaptiveAveragePool1D(two, 4, dst);
+    const Mat repeated = (Mat_<float>(1, 4) << 7, 7, -1, -1);
+    EXPECT_EQ(0, cv::norm(dst, repeated, NORM_INF));
+}
+
+TEST(UniSLAD_LocalAggregation, single_pixel_neighbourhood_by_hand)
+{
+    // One tap, 1 channel, 2x2, p = 3, pretrain = target = 1: each location is the mean of its 3x3
+    // zero-padded neighbourhood, i.e. (sum of the 2x2 map) / 9 for every location.
+    const int sz[] = { 1, 1, 2, 2 };
+    Mat tap(4, sz, CV_32F);
+    float* d = tap.ptr<float>();
+    d[0] = 1; d[1] = 2; d[2] = 3; d[3] = 4;
+    LocalAggregationParams p;
+    p.pretrainDims = 1;
+    p.targetDims = 1;
+    Mat out;
+    LocalFeatureAggregator(p).aggregate(std::vector<Mat>{ tap }, out);
+    ASSERT_EQ(4, out.rows);
+    for (int i = 0; i < 4; ++i)
+        EXPECT_NEAR(10.f / 9.f, out.at<float>(i), 1e-6);
+}
+
+TEST(UniSLAD_LocalAggregation, matches_patchcore_torch_fixture)
+{
+    const std::string path = unisladFixturePath("local_aggregation.json");
+    FileStorage fs(path, FileStorage::READ);
+    ASSERT_TRUE(fs.isOpened()) << path;
+    int cases = 0;
+    for (FileNodeIterator it = fs.root().begin(); it != fs.root().end(); ++it, ++cases) {
+        const FileNode c = *it;
+        SCOPED_TRACE(c.name());
+        LocalAggregationParams p;
+        p.patchSize = (int)c["patch_size"];
+        p.pretrainDims = (int)c["pretrain_dims"];
+        p.targetDims = (int)c["target_dims"];
+        p.gridSize = (int)c["grid"];
+        std::vector<Mat> taps;
+        for (int t = 0; t < (int)c["num_taps"]; ++t) {
+            std::vector<int> shape;
+            c[format("tap%d_shape", t)] >> shape;
+            Mat flat;
+            c[format("tap%d", t)] >> flat;
+            ASSERT_EQ(4u, shape.size());
+            taps.push_back(flat.reshape(1, 4, shape.data()).clone());
+        }
+        Mat expected, out;
+        c["expected"] >> expected;
+        LocalFeatureAggregator agg(p);
+        agg.aggregate(taps, out);
+        ASSERT_EQ(expected.size(), out.size());
+        EXPECT_LE(cv::norm(out, expected, NORM_INF), 1e-5) << "max abs difference to torch";
+    }
+    EXPECT_EQ(4, cases);
+}
+
+TEST(UniSLAD_LocalAggregation, batch_equals_images_one_by_one)
+{
+    RNG rng(3);
+    const int s1[] = { 3, 6, 8, 8 }, s2[] = { 3, 10, 4, 4 };
+    Mat a(4, s1, CV_32F), b(4, s2, CV_32F);
+    rng.fill(a, RNG::UNIFORM, 0, 1);
+    rng.fill(b, RNG::UNIFORM, 0, 1);
+    LocalAggregationParams p;
+    p.pretrainDims = 16;
+    p.targetDims = 12;
+    LocalFeatureAggregator agg(p);
+    Mat batch;
+    agg.aggregate(std::vector<Mat>{ a, b }, batch);
+    ASSERT_EQ(3 * 64, batch.rows);
+    for (int n = 0; n < 3; ++n) {
+        SCOPED_TRACE(n);
+        const int o1[] = { 1, 6, 8, 8 }, o2[] = { 1, 10, 4, 4 };
+        Mat an(4, o1, CV_32F, a.ptr<float>(n)), bn(4, o2, CV_32F, b.ptr<float>(n));
+        Mat single;
+        agg.aggregate(std::vector<Mat>{ an, bn }, single);
+        EXPECT_EQ(0, cv::norm(single, batch.rowRange(n * 64, (n + 1) * 64), NORM_INF));
+    }
+}
+
+TEST(UniSLAD_LocalAggregation, bad_input)
+{
+    LocalFeatureAggregator agg;
+    Mat out;
+    UNISLAD_EXPECT_THROW_MSG(agg.aggregate(std::vector<Mat>{}, out), "taps", "at least one");
+    UNISLAD_EXPECT_THROW_MSG(agg.aggregate(std::vector<Mat>{ Mat(4, 4, CV_32F, Scalar(0)) }, out), "taps[0]", "4-D", "4x4 CV_32FC1");
+    const int s1[] = { 2, 3, 4, 4 }, s2[] = { 1, 3, 2, 2 }, s3[] = { 1, 3, 4, 5 };
+    UNISLAD_EXPECT_THROW_MSG(agg.aggregate(std::vector<Mat>{ Mat(4, s1, CV_32F, Scalar(0)), Mat(4, s2, CV_32F, Scalar(0)) }, out),
+                             "taps[1]", "batch size 2", "found 1");
+    UNISLAD_EXPECT_THROW_MSG(agg.aggregate(std::vector<Mat>{ Mat(4, s3, CV_32F, Scalar(0)) }, out), "square", "4x5");
+    Mat nan(4, s2, CV_32F, Scalar(0));
+    nan.ptr<float>()[5] = std::numeric_limits<float>::quiet_NaN();
+    UNISLAD_EXPECT_THROW_MSG(agg.aggregate(std::vector<Mat>{ nan }, out), "taps[0]", "NaN");
+    UNISLAD_EXPECT_THROW_MSG(agg.aggregate(std::vector<Mat>{ Mat(4, s2, CV_64F, Scalar(0)) }, out), "CV_64FC1");
+    LocalAggregationParams p;
+    p.patchSize = 2;
+    UNISLAD_EXPECT_THROW_MSG(LocalFeatureAggregator{ p }, "patchSize", "odd", "found 2");
+    p = LocalAggregationParams();
+    p.targetDims = 0;
+    UNISLAD_EXPECT_THROW_MSG(LocalFeatureAggregator{ p }, "targetDims", "found 0");
+}
+
+}} // namespace
