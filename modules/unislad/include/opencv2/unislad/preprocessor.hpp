@@ -1,0 +1,68 @@
+// This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
+// LICENSE file found in the top-level directory of this distribution.
+#ifndef OPENCV_UNISLAD_PREPROCESSOR_HPP
+#define OPENCV_UNISLAD_PREPROCESSOR_HPP
+
+#include <opencv2/core.hpp>
+
+namespace cv {
+namespace uniSLAD {
+
+//! @addtogroup unislad
+//! @{
+
+/** @brief How a backbone wants its input: size, channel order and normalisation.
+
+A pixel value v (in 0..255) of channel c becomes (v · scale − mean[c]) / std[c], channels in the
+network's order (RGB for every backbone shipped with the library). Two common settings:
+- ImageNet (torchvision): scale = 1/255, mean = (0.485, 0.456, 0.406), std = (0.229, 0.224, 0.225);
+- Keras MobileNetV2: x/127.5 − 1, i.e. scale = 1/127.5, mean = (1, 1, 1), std = (1, 1, 1).
+*/
+struct CV_EXPORTS_W_SIMPLE InputNormalization
+{
+    CV_WRAP InputNormalization() {}
+    CV_PROP_RW int width = 224;                   //!< network input width (default 224)
+    CV_PROP_RW int height = 224;                  //!< network input height (default 224)
+    CV_PROP_RW bool rgb = true;                   //!< the network expects RGB (default) rather than BGR
+    CV_PROP_RW double scale = 1.0 / 255.0;        //!< multiplies the 0..255 pixel value first
+    CV_PROP_RW Scalar mean = Scalar(0.485, 0.456, 0.406);  //!< subtracted per channel, network order
+    CV_PROP_RW Scalar std = Scalar(0.229, 0.224, 0.225);   //!< divides per channel, network order
+
+    //! torchvision's ImageNet normalisation at 224 × 224 (the defaults above).
+    CV_WRAP static InputNormalization imagenet();
+    //! Keras MobileNetV2's x/127.5 − 1 at 224 × 224.
+    CV_WRAP static InputNormalization keras();
+};
+
+/** @brief Turns images into a backbone's input blob (paper: resize to 224 × 224).
+
+Accepts CV_8U (0..255) and CV_16U (scaled to 0..255) images with 1 (gray), 3 (BGR) or 4 (BGRA, alpha
+ignored) channels, at least 8 × 8 pixels. The image is resized to the network's input size, with
+INTER_AREA when shrinking (it averages, like an anti-aliased resize) and INTER_LINEAR when enlarging,
+then converted to float, reordered to the network's channel order and normalised. Anything else raises
+cv::Exception naming the image, what was expected and what was found.
+*/
+class CV_EXPORTS_W Preprocessor
+{
+public:
+    CV_WRAP explicit Preprocessor(const InputNormalization& normalization = InputNormalization());
+
+    /** @brief One image to a 1 × 3 × height × width CV_32F blob. */
+    CV_WRAP void apply(InputArray image, OutputArray blob) const;
+
+    /** @brief N images to an N × 3 × height × width CV_32F blob, in order; sizes may differ.
+        Pass a std::vector<Mat> (a single Mat would be taken as a list of its rows). */
+    CV_WRAP void applyBatch(InputArrayOfArrays images, OutputArray blob) const;
+
+    CV_WRAP InputNormalization getNormalization() const { return norm_; }
+
+private:
+    void toPlanes(const Mat& image, float* dst) const;
+    InputNormalization norm_;
+};
+
+//! @}
+
+}} // namespace cv::uniSLAD
+
+#endif // OPENCV_UNISLAD_PREPROCESSOR_HPP
