@@ -41,17 +41,19 @@ std::string editedManifest(const std::string& from, const std::string& to, const
 
 struct Fixture
 {
-    Mat input, map, vec;
+    Mat input, map, deep, vec;
     Fixture()
     {
         FileStorage fs(unisladFixturePath("tiny_backbone.json"), FileStorage::READ);
-        Mat in, m;
+        Mat in, m, d;
         fs["input"] >> in;
         fs["map"] >> m;
+        fs["deep"] >> d;
         fs["vec"] >> vec;
-        const int si[] = { 2, 3, 16, 16 }, sm[] = { 2, 4, 16, 16 };
+        const int si[] = { 2, 3, 16, 16 }, sm[] = { 2, 4, 16, 16 }, sd[] = { 2, 6, 8, 8 };
         input = in.reshape(1, 4, si).clone();
         map = m.reshape(1, 4, sm).clone();
+        deep = d.reshape(1, 4, sd).clone();
     }
 };
 
@@ -63,29 +65,32 @@ TEST(UniSLAD_Backbone, manifest_is_read)
     EXPECT_EQ(16, m.input.width);
     EXPECT_TRUE(m.input.rgb);
     EXPECT_DOUBLE_EQ(127.5, m.input.mean[2]);
-    ASSERT_EQ(2u, m.taps.size());
+    ASSERT_EQ(3u, m.taps.size());
     EXPECT_EQ("local", m.taps[0].role);
     EXPECT_EQ((std::vector<int>{ 4, 16, 16 }), m.taps[0].shape);
     EXPECT_FALSE(m.taps[0].imagenet);
     EXPECT_EQ(1u, m.tapsFor("class").size());
-    EXPECT_EQ(0u, m.tapsFor("global").size());
-    UNISLAD_EXPECT_THROW_MSG(m.tap("block_9_add"), "block_9_add", "available: map, vec");
+    EXPECT_EQ(1u, m.tapsFor("global").size());
+    EXPECT_EQ(0u, m.tapsFor("texture").size());
+    UNISLAD_EXPECT_THROW_MSG(m.tap("block_9_add"), "block_9_add", "available: map, deep, vec");
 }
 
 TEST(UniSLAD_Backbone, forward_matches_numpy_convolution)
 {
     const Fixture fx;
     Ptr<Backbone> net = Backbone::create(BackboneManifest::read(unisladFixturePath("tiny_backbone.yml")));
-    EXPECT_EQ((std::vector<String>{ "map", "vec" }), net->tapNames());
+    EXPECT_EQ((std::vector<String>{ "map", "deep", "vec" }), net->tapNames());
     std::vector<Mat> outs;
     net->forward(fx.input, outs);
-    ASSERT_EQ(2u, outs.size());
+    ASSERT_EQ(3u, outs.size());
     ASSERT_EQ(4, outs[0].dims);
     EXPECT_EQ(2, outs[0].size[0]);
     EXPECT_LE(cv::norm(outs[0], fx.map, NORM_INF), 1e-5);
-    ASSERT_EQ(2, outs[1].dims);
-    EXPECT_EQ(Size(4, 2), outs[1].size());
-    EXPECT_LE(cv::norm(outs[1], fx.vec, NORM_INF), 1e-5);
+    ASSERT_EQ(4, outs[1].dims);
+    EXPECT_LE(cv::norm(outs[1], fx.deep, NORM_INF), 1e-5);
+    ASSERT_EQ(2, outs[2].dims);
+    EXPECT_EQ(Size(4, 2), outs[2].size());
+    EXPECT_LE(cv::norm(outs[2], fx.vec, NORM_INF), 1e-5);
 }
 
 TEST(UniSLAD_Backbone, images_buffer_and_tap_subset)
@@ -154,7 +159,7 @@ TEST(UniSLAD_Backbone, bad_manifests)
         { "mean: [ 127.5, 127.5, 127.5 ]", "mean: [ 127.5 ]", "input.mean': expected 3 values, found 1" },
         { "std: [ 127.5, 127.5, 127.5 ]", "std: [ 127.5, 0, 127.5 ]", "std[1]" },
         { "role: \"local\"", "role: \"texture\"", "taps[0].role': expected local, global or class, found 'texture'" },
-        { "shape: [ 4 ]", "shape: [ 0 ]", "taps[1].shape" },
+        { "shape: [ 4 ]", "shape: [ 0 ]", "taps[2].shape" },
     };
     for (const Case& c : cases) {
         SCOPED_TRACE(c.message);
@@ -193,7 +198,7 @@ TEST(UniSLAD_Backbone, bad_models)
     t.name = "block_9_add";
     extra.taps.push_back(t);
     UNISLAD_EXPECT_THROW_MSG(Backbone::create(extra), "expected an output named 'block_9_add'");
-    UNISLAD_EXPECT_THROW_MSG(Backbone::create(m, { "nope" }), "tap 'nope'", "available: map, vec");
+    UNISLAD_EXPECT_THROW_MSG(Backbone::create(m, { "nope" }), "tap 'nope'", "available: map, deep, vec");
 
     // The manifest's input size disagrees with the graph's output shapes.
     BackboneManifest bigger = m;

@@ -1,0 +1,267 @@
+// This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
+// LICENSE file found in the top-level directory of this distribution.
+#include "precomp.hpp"
+#include "opencv2/unislad/feature_extractor.hpp"
+
+#include <cmath>
+
+namespace cv {
+namespace uniSLAD {
+
+namespace {
+
+const char* const kFunc = "DualFeatureExtractor";
+
+int squareSide(int count)
+{
+    const int side = (int)std::lround(std::sqrt((double)count));
+    return side * side == count ? side : -1;
+}
+
+/** How one global tap becomes tokens on a G × G grid. */
+struct TokenLayout
+{
+    int grid = 0;          //!< G
+    int dims = 0;          //!< channels per token
+    bool isMap = false;    //!< C × H × W map (else T × D tokens)
+    int skipLeading = 0;   //!< leading tokens to drop (the class token)
+};
+
+TokenLayout tokenLayout(const BackboneTap& tap)
+{
+    TokenLayout l;
+    if (tap.shape.size() == 3) {
+        if (tap.shape[1] != tap.shape[2])
+            CV_Error(Error::StsBadArg, format("%s: global tap '%s': expected a square map, found %dx%d",
+                                              kFunc, tap.name.c_str(), tap.shape[2], tap.shape[1]));
+        l.grid = tap.shape[1];
+        l.dims = tap.shape[0];
+        l.isMap = true;
+    } else if (tap.shape.size() == 2) {
+        const int t = tap.shape[0];
+        l.dims = tap.shape[1];
+        if ((l.grid = squareSide(t)) < 0) {
+            l.grid = squareSide(t - 1);
+            l.skipLeading = 1;
+        }
+        if (l.grid < 0)
+            CV_Error(Error::StsBadArg, format("%s: global tap '%s': expected G^2 or G^2 + 1 tokens, found %d",
+                                              kFunc, tap.name.c_str(), t));
+    } else {
+        CV_Error(Error::StsBadArg, format("%s: global tap '%s': expected a C x H x W map or T x D tokens",
+                                          kFunc, tap.name.c_str()));
+    }
+    return l;
+}
+
+std::vector<String> namesOf(const std::vector<BackboneTap>& taps)
+{
+    std::vector<String> names;
+    for (const BackboneTap& t : taps)
+        names.push_back(t.name);
+    return names;
+}
+
+std::vector<BackboneTap> resolveTaps(const BackboneManifest& m, const std::vector<String>& asked, const char* role)
+{
+    std::vector<BackboneTap> taps;
+    if (asked.empty())
+        taps = m.tapsFor(role, true);
+    else
+        for (const String& name : asked)
+            taps.push_back(m.tap(name));
+    if (taps.empty())
+        CV_Error(Error::StsBadArg, format("%s: %s taps: none given and '%s' marks no default %s tap",
+                                          kFunc, role, m.manifestPath.c_str(), role));
+    return taps;
+}
+
+void appendUnique(std::vector<String>& names, const std::vector<String>& more)
+{
+    for (const String& n : more)
+        if (std::find(names.begin(), names.end(), n) == names.end())
+            names.push_back(n);
+}
+
+/** Index of `name` in the outputs of a backbone. */
+int outputIndex(const Ptr<Backbone>& net, const String& name)
+{
+    const std::vector<String> names = net->tapNames();
+    return (int)(std::find(names.begin(), names.end(), name) - names.begin());
+}
+
+class DualFeatureExtractorImpl CV_FINAL : public DualFeatureExtractor
+{
+public:
+    explicit DualFeatureExtractorImpl(const FeatureExtractorParams& p) : params_(p), aggregator_(p.localAggregation)
+    {
+        if (p.localManifest.empty())
+            CV_Error(Error::StsBadArg, format("%s: localManifest: expected the path of a backbone manifest, found an empty string", kFunc));
+        if (p.batchSize < 1)
+            CV_Error(Error::StsOutOfRange, format("%s: batchSize: expected >= 1, found %d", kFunc, p.batchSize));
+        const BackboneManifest localM = BackboneManifest::read(p.localManifest);
+        const bool shared = p.globalManifest.empty() || p.globalManifest == p.localManifest;
+        const BackboneManifest globalM = shared ? localM : BackboneManifest::read(p.globalManifest);
+
+        localTaps_ = resolveTaps(localM, p.localTaps, "local");
+        for (const BackboneTap& t : localTaps_)
+            if (t.shape.size() != 3)
+                CV_Error(Error::StsBadArg, format("%s: local tap '%s': expected a C x H x W feature map", kFunc, t.name.c_str()));
+        globalTaps_ = resolveTaps(globalM, p.globalTaps, "global");
+        classTap_ = resolveTaps(globalM, p.classTap.empty() ? std::vector<String>() : std::vector<String>{ p.classTap },
+                                "class")[0];
+
+        for (const BackboneTap& t : globalTaps_) {
+            const TokenLayout l = tokenLayout(t);
+            if (!layouts_.empty() && l.grid != layouts_[0].grid)
+                CV_Error(Error::StsBadArg, format("%s: global taps: expected one grid, found %dx%d ('%s') and %dx%d ('%s')",
+                                                  kFunc, layouts_[0].grid, layouts_[0].grid, globalTaps_[0].name.c_str(),
+                                                  l.grid, l.grid, t.name.c_str()));
+            layouts_.push_back(l);
+            globalDims_ += l.dims;
+        }
+        classDims_ = classTap_.shape[0];
+        if (classTap_.shape.size() == 2)
+            classDims_ = classTap_.shape[1];
+
+        const LocalAggregationParams& a = p.localAggregation;
+        if (a.gridSize > 0)
+            localGrid_ = a.gridSize;
+        else if (localTaps_[0].shape[1] == localTaps_[0].shape[2])
+            localGrid_ = localTaps_[0].shape[1];
+        else
+            CV_Error(Error::StsBadArg, format("%s: local tap '%s': expected a square map when localAggregation.gridSize is 0",
+                                              kFunc, localTaps_[0].name.c_str()));
+
+        std::vector<String> globalNames = namesOf(globalTaps_);
+        appendUnique(globalNames, { classTap_.name });
+        if (shared) {
+            std::vector<String> all = namesOf(localTaps_);
+            appendUnique(all, globalNames);
+            local_ = global_ = Backbone::create(localM, all, p.backend);
+        } else {
+            local_ = Backbone::create(localM, namesOf(localTaps_), p.backend);
+            global_ = Backbone::create(globalM, globalNames, p.backend);
+        }
+    }
+
+    void extract(InputArrayOfArrays images, OutputArray _local, OutputArray _global, OutputArray _cls) CV_OVERRIDE
+    {
+        std::vector<Mat> list;
+        if (!images.empty())
+            images.getMatVector(list);
+        if (list.empty())
+            CV_Error(Error::StsBadArg, format("%s::extract: images: expected at least one image, found none", kFunc));
+        const int n = (int)list.size();
+        const int k2 = localGrid_ * localGrid_, g2 = layouts_[0].grid * layouts_[0].grid;
+        Mat local(n * k2, localDims(), CV_32F), global(n * g2, globalDims_, CV_32F), cls(n, classDims_, CV_32F);
+
+        for (int start = 0; start < n; start += params_.batchSize) {
+            const int end = std::min(n, start + params_.batchSize);
+            const std::vector<Mat> batch(list.begin() + start, list.begin() + end);
+            std::vector<Mat> localOuts, globalOuts;
+            local_->forwardImages(batch, localOuts);
+            if (global_ == local_)
+                globalOuts = localOuts;
+            else
+                global_->forwardImages(batch, globalOuts);
+
+            std::vector<Mat> maps;
+            for (const BackboneTap& t : localTaps_)
+                maps.push_back(localOuts[outputIndex(local_, t.name)]);
+            Mat localRows = local.rowRange(start * k2, end * k2);
+            aggregator_.aggregate(maps, localRows);
+
+            for (int i = start; i < end; ++i) {
+                Mat tokens = global.rowRange(i * g2, (i + 1) * g2);
+                int col = 0;
+                for (size_t t = 0; t < globalTaps_.size(); ++t) {
+                    const Mat& out = globalOuts[outputIndex(global_, globalTaps_[t].name)];
+                    const TokenLayout& l = layouts_[t];
+                    Mat dst = tokens.colRange(col, col + l.dims);
+                    if (l.isMap) {  // C x (G·G) -> (G·G) x C
+                        const Mat planes(l.dims, g2, CV_32F, const_cast<float*>(out.ptr<float>(i - start)));
+                        transpose(planes, dst);
+                    } else {
+                        const Mat rows(g2, l.dims, CV_32F, const_cast<float*>(out.ptr<float>(i - start)) + l.skipLeading * l.dims);
+                        rows.copyTo(dst);
+                    }
+                    col += l.dims;
+                }
+                classFeature(globalOuts[outputIndex(global_, classTap_.name)], i - start).copyTo(cls.row(i));
+            }
+        }
+        _local.assign(local);
+        _global.assign(global);
+        _cls.assign(cls);
+    }
+
+    int localGrid() const CV_OVERRIDE { return localGrid_; }
+    int globalGrid() const CV_OVERRIDE { return layouts_[0].grid; }
+    int localDims() const CV_OVERRIDE { return params_.localAggregation.targetDims; }
+    int globalDims() const CV_OVERRIDE { return globalDims_; }
+    int classDims() const CV_OVERRIDE { return classDims_; }
+    FeatureExtractorParams getParams() const CV_OVERRIDE { return params_; }
+    Ptr<Backbone> localBackbone() const CV_OVERRIDE { return local_; }
+    Ptr<Backbone> globalBackbone() const CV_OVERRIDE { return global_; }
+
+private:
+    /** The class feature of image i of a batch: a vector as is, a map average-pooled, tokens' first. */
+    Mat classFeature(const Mat& out, int i) const
+    {
+        const float* p = out.ptr<float>(i);
+        if (classTap_.shape.size() == 3) {
+            const int c = classTap_.shape[0], hw = classTap_.shape[1] * classTap_.shape[2];
+            Mat pooled;
+            reduce(Mat(c, hw, CV_32F, const_cast<float*>(p)), pooled, 1, REDUCE_AVG);
+            return pooled.t();
+        }
+        return Mat(1, classDims_, CV_32F, const_cast<float*>(p));
+    }
+
+    FeatureExtractorParams params_;
+    LocalFeatureAggregator aggregator_;
+    std::vector<BackboneTap> localTaps_, globalTaps_;
+    BackboneTap classTap_;
+    std::vector<TokenLayout> layouts_;
+    int localGrid_ = 0, globalDims_ = 0, classDims_ = 0;
+    Ptr<Backbone> local_, global_;
+};
+
+std::string modelFolder(const String& dir)
+{
+    return dir.empty() ? defaultModelDirectory() : dir;
+}
+
+} // namespace
+
+DualFeatureExtractor::~DualFeatureExtractor() {}
+
+Ptr<DualFeatureExtractor> DualFeatureExtractor::create(const FeatureExtractorParams& params)
+{
+    return makePtr<DualFeatureExtractorImpl>(params);
+}
+
+FeatureExtractorParams FeatureExtractorParams::defaults(const String& modelDir)
+{
+    FeatureExtractorParams p;
+    p.localManifest = modelFolder(modelDir) + "/mobilenet_v2_imagenet.yml";
+    p.localAggregation.gridSize = 28;
+    p.localAggregation.pretrainDims = 1024;
+    p.localAggregation.targetDims = 1024;
+    return p;
+}
+
+FeatureExtractorParams FeatureExtractorParams::paper(const String& modelDir)
+{
+    FeatureExtractorParams p;
+    const std::string dir = modelFolder(modelDir);
+    p.localManifest = dir + "/wide_resnet50_2.yml";
+    p.globalManifest = dir + "/vit_b_16_block12.yml";
+    p.localAggregation.gridSize = 56;
+    p.localAggregation.pretrainDims = 1024;
+    p.localAggregation.targetDims = 1024;
+    return p;
+}
+
+}} // namespace cv::uniSLAD
