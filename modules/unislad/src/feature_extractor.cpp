@@ -247,8 +247,11 @@ FeatureExtractorParams FeatureExtractorParams::defaults(const String& modelDir)
     FeatureExtractorParams p;
     p.localManifest = modelFolder(modelDir) + "/mobilenet_v2_imagenet.yml";
     p.localAggregation.gridSize = 28;
-    p.localAggregation.pretrainDims = 1024;
-    p.localAggregation.targetDims = 1024;
+    // The default local taps have few channels (block_2_add 24, block_5_add 32): their 3x3
+    // neighbourhoods hold 216 and 288 values, so 256 per tap keeps nearly all of it, and 512 is the
+    // whole concatenation. PatchCore's 1024 would only repeat values and double the search cost.
+    p.localAggregation.pretrainDims = 256;
+    p.localAggregation.targetDims = 512;
     return p;
 }
 

@@ -39,7 +39,7 @@ struct CV_EXPORTS_W_SIMPLE FeatureExtractorParams
     CV_PROP_RW int batchSize = 8;
 
     /** @brief The offline default: ImageNet MobileNetV2 (models/make_default_backbone.py) for both
-        branches, its manifest's default taps, local grid K = 28, 1024-dim local features.
+        branches, its manifest's default taps, local grid K = 28, 512-dim local features (256 per tap).
         @param modelDir folder of the generated backbones; empty: defaultModelDirectory(). */
     CV_WRAP static FeatureExtractorParams defaults(const String& modelDir = String());
 
