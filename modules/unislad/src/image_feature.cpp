@@ -120,27 +120,75 @@ void plainMean(const Mat& x, int c0, int c1, double* out)
         out[j] = acc[j] / x.rows;
 }
 
+// Trimmed mean of v[0, n) by full partial selection: two nth_element calls put the t smallest in
+// front and the t largest at the back; the middle is summed as it lies. Reorders v.
+double trimmedMeanSelect(float* v, int n, int t)
+{
+    std::nth_element(v, v + t, v + n);
+    std::nth_element(v + t, v + (n - t), v + n);
+    double s = 0.0;
+    for (int r = t; r < n - t; ++r)
+        s += v[r];
+    return s / (n - 2 * t);
+}
+
+// Trimmed mean of v[0, n), dropping the t smallest and the t largest values (t >= 1).
+//
+// For t much smaller than n, selecting in the whole channel twice is wasteful: a sorted sample of
+// 128 values gives a low and a high pivot that very probably have more than t values beyond them
+// (3 binomial standard deviations of margin); one branch-free pass copies the candidates beyond
+// each pivot, and the exact t extremes are selected among those few. The middle sum is the total
+// minus both extremes. When a pivot turns out too tight, the channel falls back to the full
+// selection, so the result is always exact (up to double rounding) and depends only on the data.
+double trimmedMean(float* v, int n, int t, std::vector<float>& lo, std::vector<float>& hi)
+{
+    const int samples = 128;
+    const double expected = static_cast<double>(t) * samples / n;
+    const int k = static_cast<int>(std::ceil(expected + 3.0 * std::sqrt(expected) + 1.0));
+    if (n < 4 * samples || k >= samples / 2)
+        return trimmedMeanSelect(v, n, t);
+    float sample[samples];
+    for (int i = 0; i < samples; ++i)
+        sample[i] = v[static_cast<size_t>(i) * n / samples];
+    std::sort(sample, sample + samples);
+    const float lowPivot = sample[k], highPivot = sample[samples - 1 - k];
+    lo.resize(n);
+    hi.resize(n);
+    int nl = 0, nh = 0;
+    double total = 0.0;
+    for (int i = 0; i < n; ++i) {
+        const float x = v[i];
+        total += x;
+        lo[nl] = x;
+        nl += x <= lowPivot;
+        hi[nh] = x;
+        nh += x >= highPivot;
+    }
+    if (nl < t || nh < t)
+        return trimmedMeanSelect(v, n, t);
+    std::nth_element(lo.begin(), lo.begin() + t, lo.begin() + nl);
+    std::nth_element(hi.begin(), hi.begin() + (nh - t), hi.begin() + nh);
+    double low = 0.0, high = 0.0;
+    for (int i = 0; i < t; ++i)
+        low += lo[i];
+    for (int i = nh - t; i < nh; ++i)
+        high += hi[i];
+    return (total - low - high) / (n - 2 * t);
+}
+
 // Lower-upper mean (Eq. 13) of channels [c0, c1): per channel, drop the t smallest and the t largest
-// values and average the rest. Only a partial order is needed: two nth_element calls put the t
-// smallest in front and the t largest at the back; the middle is summed as it lies.
+// values and average the rest.
 void lowerUpperMean(const Mat& x, int c0, int c1, int t, double* out)
 {
-    const int n = x.rows;
     if (t == 0) {
         plainMean(x, c0, c1, out);
         return;
     }
-    Mat columns;  // (c1 - c0) × n: one channel a row, contiguous
+    Mat columns;  // (c1 - c0) × K²: one channel a row, contiguous
     transpose(x.colRange(c0, c1), columns);
-    for (int j = 0; j < c1 - c0; ++j) {
-        float* v = columns.ptr<float>(j);
-        std::nth_element(v, v + t, v + n);
-        std::nth_element(v + t, v + (n - t), v + n);
-        double s = 0.0;
-        for (int r = t; r < n - t; ++r)
-            s += v[r];
-        out[j] = s / (n - 2 * t);
-    }
+    std::vector<float> lo, hi;
+    for (int j = 0; j < c1 - c0; ++j)
+        out[j] = trimmedMean(columns.ptr<float>(j), x.rows, t, lo, hi);
 }
 
 // Image feature of one K² × C matrix, already checked. `out` has featureDim(C) doubles.

@@ -210,6 +210,26 @@ TEST(UniSLAD_ImageFeature, lum_is_a_per_channel_trimmed_mean_independent_of_row_
     const Mat f = convertWith(ImageFeatureConverter::LUM, x, 3.0, alpha);
     expectRowNear(f, expected, 1e-6, 1e-7);
 
+    // A channel built to mislead any sampling of every (n/128)-th value: large values exactly at
+    // those positions, zeros elsewhere, and a third channel the reverse. The result must still be
+    // the exact trimmed mean.
+    Mat adversarial(x.rows, 3, CV_32F, Scalar(0));
+    for (int i = 0; i < 128; ++i) {
+        adversarial.at<float>(i * x.rows / 128, 0) = static_cast<float>(100 + i);
+        adversarial.at<float>(i * x.rows / 128, 1) = static_cast<float>(-100 - i);
+    }
+    for (int r = 0; r < x.rows; ++r)
+        adversarial.at<float>(r, 2) = (r * 128) % x.rows < 128 ? 0.f : static_cast<float>(r % 97);
+    std::vector<double> expectedAdv(3);
+    for (int c = 0; c < 3; ++c) {
+        std::vector<float> v(x.rows);
+        for (int r = 0; r < x.rows; ++r)
+            v[r] = adversarial.at<float>(r, c);
+        std::sort(v.begin(), v.end());
+        expectedAdv[c] = std::accumulate(v.begin() + t, v.end() - t, 0.0) / (x.rows - 2 * t);
+    }
+    expectRowNear(convertWith(ImageFeatureConverter::LUM, adversarial, 3.0, alpha), expectedAdv, 1e-6, 1e-7);
+
     // Shuffling the patches changes nothing.
     std::vector<int> perm(x.rows);
     std::iota(perm.begin(), perm.end(), 0);
