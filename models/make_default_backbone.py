@@ -459,8 +459,8 @@ def read_manifest_field(path, key):
 def manifest_fields(key, spec, onnx_name, digest, shapes):
     taps = []
     for name, role, pure, default in spec["taps"]:
-        taps.append({"name": name, "shape": list(shapes[name]), "role": role, "imagenet": bool(pure),
-                     "default": bool(default)})
+        taps.append({"name": name, "shape": list(shapes[name]), "tensor": list(shapes[name]), "layout": "NCHW",
+                     "role": role, "imagenet": bool(pure), "default": bool(default)})
     return {
         "format": 1,
         "generator": GENERATOR,
