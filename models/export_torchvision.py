@@ -293,7 +293,8 @@ def manifest(arch, weights, seed, block, final_norm, stem, digest, taps, source)
                          "vit_b_16": "ViT-B/16 through encoder block %d%s"
                                      % (block, ", final LayerNorm" if final_norm else "")}[arch],
         "source": source,
-        "license": "code: torchvision BSD-3-Clause; ImageNet weights: their own terms (ImageNet, non-commercial)",
+        "license": "code: torchvision BSD-3-Clause; pretrained weights: their own terms (trained on ImageNet, whose "
+                   "terms restrict use to non-commercial research)",
         "weights": "imagenet" if pure else "random",
         "seed": -1 if pure else seed,
         "input": {

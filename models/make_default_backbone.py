@@ -415,7 +415,8 @@ def write_manifest(path, fields):
         if isinstance(v, (int, np.integer)):
             return str(int(v))
         if isinstance(v, float):
-            return repr(float(v))
+            s = "%.9g" % v
+            return s if any(c in s for c in ".en") else s + ".0"
         return '"%s"' % str(v).replace('"', "'")
 
     def seq(vs):
