@@ -111,7 +111,6 @@ def errors(ref, got):
 def mutated(src, dst, kind):
     """A deliberately wrong copy of a converted graph: the check must notice these classic mistakes."""
     import onnx
-    from onnx import helper
     m = onnx.load(src)
     for node in m.graph.node:
         if kind == "eps" and node.op_type == "BatchNormalization":
