@@ -14,7 +14,8 @@ if ! "$PYTHON" -c "import torch, torchvision, onnx, cv2" 2>/dev/null; then
   echo "run_torch_checks: $PYTHON lacks torch/torchvision/onnx/cv2; run scripts/install-deps.sh --models" >&2
   exit 2
 fi
-if ! ldconfig -p 2>/dev/null | grep -q libopenblas; then
+blas_status="$(dpkg-query -W -f='${Status}\n' 'libopenblas0*' 2>/dev/null || true)"
+if [[ "$blas_status" != *"install ok installed"* ]]; then
   echo "run_torch_checks: warning: OpenBLAS not installed (libopenblas0-pthread); torch will be very slow" >&2
 fi
 exec "$PYTHON" "$models/test/check_torchvision.py" "$@"
