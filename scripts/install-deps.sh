@@ -17,7 +17,15 @@ packages=(
   python3 python3-numpy    # fixtures and reference implementations used by the tests
 )
 if [[ "${1:-}" == "--models" ]]; then
-  packages+=(python3-onnx python3-torch python3-torchvision libopenblas0-pthread python3-opencv nodejs npm)
+  packages+=(python3-onnx python3-torch python3-torchvision libopenblas0-pthread python3-opencv)
+  # Node.js + npm (>= 18) fetch nsfwjs and run the TensorFlow.js reference; not installed from apt here.
+  for tool in node npm; do
+    if ! command -v "$tool" >/dev/null; then
+      echo "install-deps: '$tool' not found: install Node.js >= 18 with npm (https://nodejs.org/en/download," \
+           "or Debian's nodejs + npm packages) for models/" >&2
+      exit 1
+    fi
+  done
 fi
 
 missing=()
