@@ -25,6 +25,7 @@ Needs python3-torch, python3-torchvision, python3-onnx (and libopenblas0-pthread
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 import warnings
@@ -215,6 +216,29 @@ def vit_reference(vit, x, blocks, final_norm):
     if final_norm:
         t = vit.encoder.ln(t)
     return t[:, 1:], t[:, :1]
+
+
+def reference_outputs(manifest_path, x, names):
+    """Outputs {name: tensor} of the model a `--weights none` manifest describes, computed by torchvision's
+    own modules from the same seed (the C++ feature tests compare against these)."""
+    model_file = read_manifest_field(manifest_path, "model") or ""
+    if read_manifest_field(manifest_path, "weights") != "random":
+        sys.exit("export_torchvision: %s: reference outputs need a --weights none model" % manifest_path)
+    seed = int(read_manifest_field(manifest_path, "seed"))
+    stem = os.path.splitext(model_file)[0]
+    with torch.no_grad():
+        if stem.startswith("wide_resnet50_2"):
+            model, _ = load_torchvision("wide_resnet50_2", "none", seed)
+            l2, l3 = WideResNetTaps(model)(x)
+            outs = {"layer2": l2, "layer3": l3}
+        else:
+            m = re.match(r"vit_b_16_b(\d+)(_ln)?_random$", stem)
+            if not m:
+                sys.exit("export_torchvision: %s: unknown model %s" % (manifest_path, model_file))
+            model, _ = load_torchvision("vit_b_16", "none", seed)
+            tokens, cls = vit_reference(model, x, int(m.group(1)), bool(m.group(2)))
+            outs = {"tokens": tokens, "cls": cls}
+    return {n: outs[n] for n in names}
 
 
 # ------------------------------------------------------------------------------------------------ export

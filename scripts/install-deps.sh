@@ -18,14 +18,12 @@ packages=(
 )
 if [[ "${1:-}" == "--models" ]]; then
   packages+=(python3-onnx python3-torch python3-torchvision libopenblas0-pthread python3-opencv)
-  # Node.js + npm (>= 18) fetch nsfwjs and run the TensorFlow.js reference; not installed from apt here.
-  for tool in node npm; do
-    if ! command -v "$tool" >/dev/null; then
-      echo "install-deps: '$tool' not found: install Node.js >= 18 with npm (https://nodejs.org/en/download," \
-           "or Debian's nodejs + npm packages) for models/" >&2
-      exit 1
-    fi
-  done
+  packages+=(python3-scipy)   # only to regenerate the metrics fixture (modules/unislad/test/fixtures)
+  # Node.js + npm (>= 18) fetch nsfwjs and run the TensorFlow.js reference. A machine that already has
+  # them (e.g. from nodejs.org) keeps its own; otherwise Debian's are installed.
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    packages+=(nodejs npm)
+  fi
 fi
 
 missing=()

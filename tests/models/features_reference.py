@@ -57,7 +57,9 @@ class Manifest:
         node = fs.getNode("taps")
         for i in range(node.size()):
             t = node.at(i)
-            shape = [int(t.getNode("shape").at(j).real()) for j in range(t.getNode("shape").size())]
+            # `tensor` (when present) is the output's per-image shape, which the data layout follows
+            key = "tensor" if not t.getNode("tensor").empty() else "shape"
+            shape = [int(t.getNode(key).at(j).real()) for j in range(t.getNode(key).size())]
             self.taps[t.getNode("name").string()] = dict(
                 shape=shape, role=t.getNode("role").string(), default=int(t.getNode("default").real()) != 0)
 

@@ -76,10 +76,11 @@ void runBackbone(benchmark::State& state, const std::string& manifestPath)
 }
 
 void BM_Extract_Default(benchmark::State& s) { runExtractor(s, FeatureExtractorParams::defaults()); }
-void BM_Extract_Paper(benchmark::State& s) { runExtractor(s, FeatureExtractorParams::paper()); }
+// The paper's backbones with random weights (models/export_torchvision.py --weights none): same cost.
+void BM_Extract_Paper(benchmark::State& s) { runExtractor(s, FeatureExtractorParams::paper("", "random")); }
 void BM_Backbone_MobileNetV2(benchmark::State& s) { runBackbone(s, defaultModelDirectory() + "/mobilenet_v2_imagenet.yml"); }
-void BM_Backbone_WideResNet50(benchmark::State& s) { runBackbone(s, defaultModelDirectory() + "/wide_resnet50_2.yml"); }
-void BM_Backbone_ViTB16(benchmark::State& s) { runBackbone(s, defaultModelDirectory() + "/vit_b_16_block12.yml"); }
+void BM_Backbone_WideResNet50(benchmark::State& s) { runBackbone(s, defaultModelDirectory() + "/wide_resnet50_2_random.yml"); }
+void BM_Backbone_ViTB16(benchmark::State& s) { runBackbone(s, defaultModelDirectory() + "/vit_b_16_b12_random.yml"); }
 
 BENCHMARK(BM_Extract_Default)->Arg(1)->Arg(8)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Extract_Paper)->Arg(1)->Arg(8)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(5);

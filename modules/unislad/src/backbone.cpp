@@ -245,7 +245,12 @@ BackboneManifest BackboneManifest::read(const String& path)
         tap.role = (std::string)required(t, "role", FileNode::STR, path, where);
         if (tap.role != "local" && tap.role != "global" && tap.role != "class")
             manifestError(path, "key '" + where + "role': expected local, global or class, found '" + tap.role + "'");
-        required(t, "shape", FileNode::SEQ, path, where) >> tap.shape;
+        // `tensor` (when present) is the output's actual per-image shape, e.g. 196 x 768 for ViT tokens
+        // whose `shape` says 768 x 14 x 14 after reshaping; the data layout follows the tensor.
+        if (!t["tensor"].empty())
+            required(t, "tensor", FileNode::SEQ, path, where) >> tap.shape;
+        else
+            required(t, "shape", FileNode::SEQ, path, where) >> tap.shape;
         if (tap.shape.empty() || tap.shape.size() > 3 || product(tap.shape) <= 0 ||
             std::any_of(tap.shape.begin(), tap.shape.end(), [](int v) { return v <= 0; }))
             manifestError(path, "key '" + where + "shape': expected 1 to 3 positive sizes");

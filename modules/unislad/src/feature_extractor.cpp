@@ -255,12 +255,15 @@ FeatureExtractorParams FeatureExtractorParams::defaults(const String& modelDir)
     return p;
 }
 
-FeatureExtractorParams FeatureExtractorParams::paper(const String& modelDir)
+FeatureExtractorParams FeatureExtractorParams::paper(const String& modelDir, const String& weights)
 {
+    if (weights != "imagenet" && weights != "random")
+        CV_Error(Error::StsBadArg, "FeatureExtractorParams::paper: weights: expected \"imagenet\" or \"random\", found \"" +
+                 weights + "\"");
     FeatureExtractorParams p;
     const std::string dir = modelFolder(modelDir);
-    p.localManifest = dir + "/wide_resnet50_2.yml";
-    p.globalManifest = dir + "/vit_b_16_block12.yml";
+    p.localManifest = dir + "/wide_resnet50_2_" + weights + ".yml";
+    p.globalManifest = dir + "/vit_b_16_b12_" + weights + ".yml";
     p.localAggregation.gridSize = 56;
     p.localAggregation.pretrainDims = 1024;
     p.localAggregation.targetDims = 1024;

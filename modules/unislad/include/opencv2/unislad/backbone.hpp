@@ -26,7 +26,7 @@ struct CV_EXPORTS_W_SIMPLE BackboneTap
     CV_WRAP BackboneTap() {}
     CV_PROP_RW String name;            //!< output (tensor) name in the ONNX graph
     CV_PROP_RW String role;            //!< "local" (CNN map), "global" (token grid) or "class" (one vector)
-    CV_PROP_RW std::vector<int> shape; //!< per image: C, H, W for maps; T, D for tokens; D for vectors
+    CV_PROP_RW std::vector<int> shape; //!< output per image: C, H, W for maps; T, D for tokens; D for vectors
     CV_PROP_RW bool imagenet = true;   //!< the weights up to this tap are stock ImageNet weights
     CV_PROP_RW bool isDefault = false; //!< used by default for its role
 };
@@ -35,7 +35,8 @@ struct CV_EXPORTS_W_SIMPLE BackboneTap
 
 Keys read (cv::FileStorage YAML or JSON): `model` (ONNX file name, relative to the manifest), `sha256`
 (optional; verified on load), `input` {`width`, `height`, `channel_order` (RGB or BGR), `scale`,
-`mean` [3], `std` [3]}, `taps` [{`name`, `shape`, `role`, `imagenet`, `default`}]. See models/README.md.
+`mean` [3], `std` [3]}, `taps` [{`name`, `shape`, `tensor` (optional: the output's per-image shape
+when it differs from `shape`, e.g. 196 x 768 tokens), `role`, `imagenet`, `default`}]. See models/README.md.
 */
 struct CV_EXPORTS_W_SIMPLE BackboneManifest
 {

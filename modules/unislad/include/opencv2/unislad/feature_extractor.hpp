@@ -45,8 +45,10 @@ struct CV_EXPORTS_W_SIMPLE FeatureExtractorParams
 
     /** @brief The paper's backbones (models/export_torchvision.py): Wide-ResNet-50-2 layer2 + layer3
         for the local branch at K = 56 (paper), ViT-B/16 block 12 tokens and CLS for the global one.
-        @param modelDir folder of the generated backbones; empty: defaultModelDirectory(). */
-    CV_WRAP static FeatureExtractorParams paper(const String& modelDir = String());
+        @param modelDir folder of the generated backbones; empty: defaultModelDirectory().
+        @param weights "imagenet" (the paper; needs torchvision's weights, i.e. internet once) or
+               "random" (`--weights none`: proves the pipeline offline, useless for inspection). */
+    CV_WRAP static FeatureExtractorParams paper(const String& modelDir = String(), const String& weights = "imagenet");
 };
 
 /** @brief The dual feature extractor (paper III-A): local patch features from a CNN, global patch
