@@ -28,11 +28,13 @@ Numerics (all in double precision): with n >= d, \f$\Sigma\f$ is formed and fact
 structure \f$\Sigma = aI + b X_c^\top X_c\f$ (a = \f$\delta m\f$, b = \f$(1-\delta)/n\f$) is used through the
 Woodbury identity, \f$(x-\mu)^\top\Sigma^{-1}(x-\mu) = (\|y\|^2 - b\,v^\top(aI_n + bX_cX_c^\top)^{-1}v)/a\f$ with
 y = x - \f$\mu\f$ and v = \f$X_c y\f$: O(n^2 d) to fit and O(n d) per query, and no d x d matrix is formed.
-Both give the same distances to rounding (Params::solver chooses).
+Both give the same distances to rounding (Params::solver chooses). Batches are processed in parallel over
+fixed blocks of rows: the distances are identical for any thread count.
 
 State: getMean(), getCovariance(), shrinkage(); create(InputArray, InputArray, double) rebuilds a model
 from a mean and a covariance. write()/read() persist the fitted state exactly and compactly (the n x d
-centred samples instead of the d x d covariance when the Woodbury form is in use).
+centred samples instead of the d x d covariance when the Woodbury form is in use), so that
+Algorithm::load<GaussianModel>() works. empty() is true until the model is fitted.
 */
 class CV_EXPORTS_W GaussianModel : public Algorithm
 {

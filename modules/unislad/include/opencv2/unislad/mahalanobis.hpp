@@ -34,7 +34,8 @@ Why regularise: with n <= d (fewer samples than dimensions, e.g. a small coreset
 variance, which keeps the transform independent of the features' scale.
 
 The fitted state (mean, transform, regularisation) is available through getters and can be rebuilt with
-create(InputArray, InputArray, const Params&), or persisted with write()/read().
+create(InputArray, InputArray, const Params&), or persisted with write()/read() (so that
+Algorithm::load<MahalanobisTransform>() works). empty() is true until the transform is fitted.
 */
 class CV_EXPORTS_W MahalanobisTransform : public Algorithm
 {
