@@ -225,7 +225,7 @@ public:
     int dims() const CV_OVERRIDE { return (int)state_.mean.size(); }
     bool isLowRank() const CV_OVERRIDE { return state_.lowRank; }
     bool empty() const CV_OVERRIDE { return state_.mean.size() == 0; }
-    String getDefaultName() const CV_OVERRIDE { return "UniSLAD.GaussianModel"; }
+    String getDefaultName() const CV_OVERRIDE { return "UniSLAD_GaussianModel"; }
 
     void write(FileStorage& fs) const CV_OVERRIDE
     {

@@ -230,7 +230,7 @@ public:
     Params getParams() const CV_OVERRIDE { return params_; }
     int dims() const CV_OVERRIDE { return mean_.cols; }
     bool empty() const CV_OVERRIDE { return mean_.empty(); }
-    String getDefaultName() const CV_OVERRIDE { return "UniSLAD.MahalanobisTransform"; }
+    String getDefaultName() const CV_OVERRIDE { return "UniSLAD_MahalanobisTransform"; }
 
     void write(FileStorage& fs) const CV_OVERRIDE
     {

@@ -255,6 +255,15 @@ TEST(UniSLAD_GaussianModel, state_round_trip)
         EXPECT_EQ(g->shrinkage(), loaded->shrinkage());
         loaded->mahalanobis(Q, dist);
         EXPECT_EQ(0.0, cv::norm(ref, dist, NORM_INF));
+
+        // Through Algorithm::save / Algorithm::load<> on a file.
+        const std::string file = cv::tempfile(".yml");
+        g->save(file);
+        Ptr<GaussianModel> fromFile = Algorithm::load<GaussianModel>(file);
+        std::remove(file.c_str());
+        ASSERT_FALSE(fromFile.empty());
+        fromFile->mahalanobis(Q, dist);
+        EXPECT_EQ(0.0, cv::norm(ref, dist, NORM_INF));
     }
 }
 

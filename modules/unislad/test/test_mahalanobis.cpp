@@ -279,6 +279,15 @@ TEST(UniSLAD_MahalanobisTransform, state_round_trip_and_in_place_apply)
     loaded->apply(X, out);
     EXPECT_EQ(0.0, cv::norm(ref, out, NORM_INF));
 
+    // Through Algorithm::save / Algorithm::load<> on a file.
+    const std::string file = cv::tempfile(".yml");
+    mt->save(file);
+    Ptr<MahalanobisTransform> fromFile = Algorithm::load<MahalanobisTransform>(file);
+    std::remove(file.c_str());
+    ASSERT_FALSE(fromFile.empty());
+    fromFile->apply(X, out);
+    EXPECT_EQ(0.0, cv::norm(ref, out, NORM_INF));
+
     // In place: the output may be the input.
     Mat inPlace = X.clone();
     mt->apply(inPlace, inPlace);
