@@ -6,11 +6,12 @@
 
 #include <opencv2/core/utils/trace.hpp>
 
-// GCC 12 reports a false -Wmaybe-uninitialized inside Eigen's AVX-512 reductions (predux on
-// _mm512_extractf64x4_pd, whose _mm256_undefined_pd is flagged). It is emitted where the templates are
-// instantiated, so it is disabled for this file rather than around the include.
+// GCC 12 reports false -W(maybe-)uninitialized warnings inside Eigen's AVX-512 intrinsics (the
+// _mm256_undefined_pd / _mm512_undefined_* placeholders of predux and friends). They are emitted where
+// the templates are instantiated, so they are disabled for this file rather than around the include.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 #include <Eigen/Core>
 #include <Eigen/Cholesky>
