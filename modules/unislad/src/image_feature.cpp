@@ -300,7 +300,7 @@ public:
         params_ = p;
     }
 
-    String getDefaultName() const CV_OVERRIDE { return "UniSLAD.ImageFeatureConverter"; }
+    String getDefaultName() const CV_OVERRIDE { return "UniSLAD_ImageFeatureConverter"; }
 
 private:
     Params params_;

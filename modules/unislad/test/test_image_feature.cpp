@@ -293,7 +293,7 @@ TEST(UniSLAD_ImageFeature, params_persist_through_filestorage)
     EXPECT_EQ(ImageFeatureConverter::LUM, p.mode);
     EXPECT_EQ(2.5, p.q);
     EXPECT_EQ(0.125, p.alpha);
-    EXPECT_EQ("UniSLAD.ImageFeatureConverter", b->getDefaultName());
+    EXPECT_EQ("UniSLAD_ImageFeatureConverter", b->getDefaultName());
 }
 
 TEST(UniSLAD_ImageFeature, bad_input_and_params_raise_clear_errors)
