@@ -51,68 +51,192 @@ const char* const kSelect = "CoresetSampler::select";
 const char* const kProject = "CoresetSampler::project";
 const char* const kRadius = "coresetCoverageRadius";
 
-/** Squared distance with fixed rounding: 16 lanes, lane l accumulates the dimensions l, l + 16, ...
-    in increasing order with fused multiply-adds (missing dimensions of the last step add 0), then
-    the lanes are reduced pairwise: (l, l + 8), (l, l + 4), (l, l + 2), (0, 1). The three code paths
-    compute the same value. */
-inline float sqDist(const float* a, const float* b, int n)
-{
+/* Squared distance with fixed rounding. 16 lanes: lane l accumulates the dimensions l, l + 16, ...
+   in increasing order with fused multiply-adds (the missing dimensions of a last partial step add
+   0), then the lanes are reduced pairwise: (l, l + 8), (l, l + 4), (l, l + 2), (0, 1). The three
+   code paths (AVX-512, AVX2 + FMA, scalar) compute the same value.
+
+   Every step adds a non-negative term and rounding is monotonic, so reducing the lanes after any
+   number of whole steps gives a value <= the final result, bit for bit: a partial sum that already
+   reaches a bound proves the full distance reaches it too (exact early exit). */
 #if defined(__AVX512F__)
-    __m512 acc = _mm512_setzero_ps();
-    int i = 0;
-    for (; i + 16 <= n; i += 16) {
-        const __m512 t = _mm512_sub_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i));
-        acc = _mm512_fmadd_ps(t, t, acc);
+
+struct Lanes
+{
+    __m512 v;
+    static Lanes zero() { return Lanes{_mm512_setzero_ps()}; }
+    void step(const float* a, const float* b)
+    {
+        const __m512 t = _mm512_sub_ps(_mm512_loadu_ps(a), _mm512_loadu_ps(b));
+        v = _mm512_fmadd_ps(t, t, v);
     }
-    if (i < n) {
-        const __mmask16 m = (__mmask16)((1u << (n - i)) - 1u);
-        const __m512 t = _mm512_sub_ps(_mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, b + i));
-        acc = _mm512_fmadd_ps(t, t, acc);
+    void tail(const float* a, const float* b, int valid)
+    {
+        const __mmask16 m = (__mmask16)((1u << valid) - 1u);
+        const __m512 t = _mm512_sub_ps(_mm512_maskz_loadu_ps(m, a), _mm512_maskz_loadu_ps(m, b));
+        v = _mm512_fmadd_ps(t, t, v);
     }
-    const __m256 s8 = _mm256_add_ps(_mm512_castps512_ps256(acc),
-                                    _mm512_castps512_ps256(_mm512_shuffle_f32x4(acc, acc, 0xEE)));
-    const __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
-    const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
-    return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
+    float reduce() const
+    {
+        const __m256 s8 = _mm256_add_ps(_mm512_castps512_ps256(v),
+                                        _mm512_castps512_ps256(_mm512_shuffle_f32x4(v, v, 0xEE)));
+        const __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
+        const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+        return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
+    }
+};
+
 #elif defined(__AVX2__) && defined(__FMA__)
-    __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
-    int i = 0;
-    for (; i + 16 <= n; i += 16) {
-        const __m256 t0 = _mm256_sub_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i));
-        const __m256 t1 = _mm256_sub_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8));
+
+struct Lanes
+{
+    __m256 lo, hi;
+    static Lanes zero() { return Lanes{_mm256_setzero_ps(), _mm256_setzero_ps()}; }
+    void step(const float* a, const float* b)
+    {
+        const __m256 t0 = _mm256_sub_ps(_mm256_loadu_ps(a), _mm256_loadu_ps(b));
+        const __m256 t1 = _mm256_sub_ps(_mm256_loadu_ps(a + 8), _mm256_loadu_ps(b + 8));
         lo = _mm256_fmadd_ps(t0, t0, lo);
         hi = _mm256_fmadd_ps(t1, t1, hi);
     }
-    if (i < n) {
-        alignas(32) float ta[16] = {0.f}, tb[16] = {0.f};
-        for (int l = 0; i + l < n; ++l) {
-            ta[l] = a[i + l];
-            tb[l] = b[i + l];
+    void tail(const float* a, const float* b, int valid)
+    {
+        alignas(32) float ta[16] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
+        alignas(32) float tb[16] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
+        for (int l = 0; l < valid; ++l) {
+            ta[l] = a[l];
+            tb[l] = b[l];
         }
-        const __m256 t0 = _mm256_sub_ps(_mm256_load_ps(ta), _mm256_load_ps(tb));
-        const __m256 t1 = _mm256_sub_ps(_mm256_load_ps(ta + 8), _mm256_load_ps(tb + 8));
-        lo = _mm256_fmadd_ps(t0, t0, lo);
-        hi = _mm256_fmadd_ps(t1, t1, hi);
+        step(ta, tb);
     }
-    const __m256 s8 = _mm256_add_ps(lo, hi);
-    const __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
-    const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
-    return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
+    float reduce() const
+    {
+        const __m256 s8 = _mm256_add_ps(lo, hi);
+        const __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
+        const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+        return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
+    }
+};
+
 #else
-    float acc[16] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
-    for (int i = 0; i < n; ++i) {
-        const float t = a[i] - b[i];
-        acc[i & 15] = std::fma(t, t, acc[i & 15]);
+
+struct Lanes
+{
+    float v[16];
+    static Lanes zero()
+    {
+        Lanes z;
+        for (int l = 0; l < 16; ++l)
+            z.v[l] = 0.f;
+        return z;
     }
-    for (int l = 0; l < 8; ++l)
-        acc[l] += acc[l + 8];
-    for (int l = 0; l < 4; ++l)
-        acc[l] += acc[l + 4];
-    acc[0] += acc[2];
-    acc[1] += acc[3];
-    return acc[0] + acc[1];
+    void step(const float* a, const float* b) { tail(a, b, 16); }
+    void tail(const float* a, const float* b, int valid)
+    {
+        for (int l = 0; l < valid; ++l) {
+            const float t = a[l] - b[l];
+            v[l] = std::fma(t, t, v[l]);
+        }
+    }
+    float reduce() const
+    {
+        float s[8];
+        for (int l = 0; l < 8; ++l)
+            s[l] = v[l] + v[l + 8];
+        for (int l = 0; l < 4; ++l)
+            s[l] += s[l + 4];
+        s[0] += s[2];
+        s[1] += s[3];
+        return s[0] + s[1];
+    }
+};
+
+#endif
+
+/** Asks for a row's cache lines ahead of use (rows are visited in scattered order). */
+inline void prefetchRow(const float* x, int n)
+{
+#if defined(__AVX2__) || defined(__AVX512F__)
+    for (int i = 0; i < n; i += 16)
+        _mm_prefetch((const char*)(x + i), _MM_HINT_T0);
+#else
+    (void)x;
+    (void)n;
 #endif
 }
+
+inline float sqDist(const float* a, const float* b, int n)
+{
+    Lanes acc = Lanes::zero();
+    int i = 0;
+    for (; i + 16 <= n; i += 16)
+        acc.step(a + i, b + i);
+    if (i < n)
+        acc.tail(a + i, b + i, n - i);
+    return acc.reduce();
+}
+
+/** Squared distances of a batch of rows to one centre, with exact early exit: for each row, either
+    dist[r] = sqDist(x[r], c, n), or dist[r] is a partial sum that is already >= bound[r] (so the full
+    distance is too). The rows are advanced stage by stage (about half, then three quarters of the
+    dimensions, then all), dropping the rows whose partial sum reaches their bound after each stage. */
+class BoundedDistances
+{
+public:
+    static const int kBatch = 64;
+
+    explicit BoundedDistances(int n) : n_(n)
+    {
+        const int full = n / 16 * 16;
+        const int cuts[2] = {n / 2 / 16 * 16, 3 * n / 4 / 16 * 16};
+        numStages_ = 0;
+        for (int cut : cuts)
+            if (cut > (numStages_ ? stageEnd_[numStages_ - 1] : 0) && cut < full)
+                stageEnd_[numStages_++] = cut;
+        stageEnd_[numStages_++] = full;
+    }
+
+    /** count <= kBatch rows x[r]; bound[r]; writes dist[r]. */
+    void compute(const float* c, const float* const* x, const float* bound, int count, float* dist)
+    {
+        int alive[kBatch];
+        int na = count;
+        for (int r = 0; r < count; ++r) {
+            alive[r] = r;
+            acc_[r] = Lanes::zero();
+        }
+        int begin = 0;
+        for (int s = 0; s < numStages_ && na > 0; ++s) {
+            const int end = stageEnd_[s];
+            const bool last = (s == numStages_ - 1);
+            int w = 0;
+            for (int k = 0; k < na; ++k) {
+                const int r = alive[k];
+                Lanes acc = acc_[r];
+                const float* xr = x[r];
+                for (int i = begin; i < end; i += 16)
+                    acc.step(xr + i, c + i);
+                if (last && end < n_)
+                    acc.tail(xr + end, c + end, n_ - end);
+                const float v = acc.reduce();
+                if (last || v >= bound[r]) {
+                    dist[r] = v;
+                } else {
+                    acc_[r] = acc;
+                    alive[w++] = r;
+                }
+            }
+            na = w;
+            begin = end;
+        }
+    }
+
+private:
+    int n_;
+    int numStages_;
+    int stageEnd_[3];
+    Lanes acc_[kBatch];
+};
 
 /** Cluster key: radius (squared) and the row reaching it; r < 0 marks an empty cluster. */
 struct Key
@@ -175,6 +299,14 @@ void forBlocks(int n, int block, bool parallel, const Body& body)
         run(Range(0, nblocks));
 }
 
+/** A member of a cluster list: row index and its squared distance to the cluster's centre. During a
+    step, idx < 0 marks a row (~idx) that leaves for the new centre. */
+struct Member
+{
+    int idx;
+    float d;
+};
+
 /** The greedy k-center state over the rows of a continuous CV_32F matrix. */
 class GreedyKCenter
 {
@@ -185,8 +317,12 @@ public:
         const double u = std::ldexp(1.0, -24);
         // Bound of the relative rounding error of sqDist (non-negative terms summed in at most
         // p/16 + 4 steps, plus the rounding of the difference and of the square), with room to spare.
+        // Skipping a point needs d²(c', c_j) >= 4 (1 + m) mind(x) with m > 2 delta (see the file
+        // comment); m = 8 delta + 64 u also absorbs the rounding of the threshold itself.
         const double delta = (p_ + 16) * u;
         thrScale_ = 1.0 / (4.0 * (1.0 + 8.0 * delta + 64.0 * u));
+        // The pivot bound |s(c', π) - s(c_j, π)| is off by at most (delta / 2 + 3u)(s + s') for the
+        // computed square roots s; eta is generous.
         pivotEta_ = (float)(2.0 * delta + 16.0 * u);
         numPivots_ = std::min(kMaxPivots, count_);
     }
@@ -196,17 +332,18 @@ public:
 private:
     static const int kMaxPivots = 8;
     static const int kScanBlock = 2048;
-    static const int kPointBlock = 2048;
+    static const int kPointBlock = 4096;
     static const int kParallelWork = 16384;
 
     const float* row(int i) const { return y_ + (size_t)i * p_; }
     const float* centre(int j) const { return centres_.data() + (size_t)j * p_; }
     float& pivotDist(int a, int j) { return pivotDist_[(size_t)a * count_ + j]; }
 
+    void initFirst(int start);
     void addPivotDistances(int t);
     void findCandidates(int t, int forced);
-    void updatePoints(int t);
-    void compactClusters(int t);
+    void updatePoints(int t, int q);
+    void compactClusters(int t, int q);
 
     const float* y_;
     int n_, p_, count_;
@@ -214,23 +351,44 @@ private:
     float pivotEta_;
     int numPivots_;
 
-    std::vector<float> mind_;
-    std::vector<int> assign_;
-    std::vector<std::vector<int>> members_;
+    std::vector<std::vector<Member>> members_;
     std::vector<float> centres_;
     std::vector<float> pivotDist_;
     Tournament tree_;
 
     // Per-step scratch: candidate clusters (increasing slot order), their skip thresholds, the prefix
-    // sums of their sizes, and the points each one loses to the new centre.
+    // sums of their sizes, the rows each one loses to the new centre and its new key.
     std::vector<std::vector<int>> blockCand_;
     std::vector<int> cand_;
     std::vector<float> candThr_;
+    std::vector<char> candKeep_;
     std::vector<int> candOffset_;
-    std::vector<std::vector<int>> moved_;
+    std::vector<std::vector<Member>> moved_;
     std::vector<Key> candKey_;
-    int newCentre_ = -1;
 };
+
+void GreedyKCenter::initFirst(int start)
+{
+    std::copy(row(start), row(start) + p_, centres_.begin());
+    const float* c0 = centre(0);
+    std::vector<float> dist(n_);
+    forBlocks(n_, kPointBlock, n_ >= kParallelWork, [&](int, int i0, int i1) {
+        for (int i = i0; i < i1; ++i)
+            dist[i] = sqDist(row(i), c0, p_);
+    });
+    std::vector<Member>& m0 = members_[0];
+    m0.reserve(n_ - 1);
+    Key k0 = kEmptyKey;
+    for (int i = 0; i < n_; ++i) {
+        if (i == start)
+            continue;
+        m0.push_back(Member{i, dist[i]});
+        const Key ki = {dist[i], i};
+        if (better(ki, k0))
+            k0 = ki;
+    }
+    tree_.set(0, k0);
+}
 
 void GreedyKCenter::addPivotDistances(int t)
 {
@@ -257,6 +415,7 @@ void GreedyKCenter::findCandidates(int t, int forced)
     const float eta = pivotEta_;
     const double thrScale = thrScale_;
 
+    // Cheap rejection: lower bound of d(c', c_j) from the pivots, vectorised over j.
     forBlocks(t, kScanBlock, t >= 4 * kScanBlock, [&](int b, int j0, int j1) {
         std::vector<int>& out = blockCand_[b];
         out.clear();
@@ -292,18 +451,18 @@ void GreedyKCenter::findCandidates(int t, int forced)
     // Exact centre-to-centre distances for the clusters the bound did not reject.
     const int nc = (int)cand_.size();
     candThr_.resize(nc);
-    std::vector<char> keep(nc);
+    candKeep_.resize(nc);
     forBlocks(nc, 256, nc >= 1024, [&](int, int i0, int i1) {
         for (int i = i0; i < i1; ++i) {
             const int j = cand_[i];
             const double dcc = sqDist(c, centre(j), p_);
             candThr_[i] = (float)(dcc * thrScale);
-            keep[i] = (j == forced) || candThr_[i] < tree_.key(j).r;
+            candKeep_[i] = (j == forced) || candThr_[i] < tree_.key(j).r;
         }
     });
     int w = 0;
     for (int i = 0; i < nc; ++i)
-        if (keep[i]) {
+        if (candKeep_[i]) {
             cand_[w] = cand_[i];
             candThr_[w] = candThr_[i];
             ++w;
@@ -312,7 +471,7 @@ void GreedyKCenter::findCandidates(int t, int forced)
     candThr_.resize(w);
 }
 
-void GreedyKCenter::updatePoints(int t)
+void GreedyKCenter::updatePoints(int t, int q)
 {
     const int nc = (int)cand_.size();
     candOffset_.resize(nc + 1);
@@ -323,30 +482,51 @@ void GreedyKCenter::updatePoints(int t)
     const float* c = centre(t);
 
     forBlocks(total, kPointBlock, total >= kParallelWork, [&](int, int s0, int s1) {
+        BoundedDistances eval(p_);
+        const int kBatch = BoundedDistances::kBatch;
+        Member* pending[kBatch];
+        const float* xs[kBatch];
+        float bound[kBatch], dist[kBatch];
+        int np = 0;
+        auto flush = [&]() {
+            eval.compute(c, xs, bound, np, dist);
+            for (int k = 0; k < np; ++k)
+                if (dist[k] < bound[k]) {
+                    pending[k]->d = dist[k];
+                    pending[k]->idx = ~pending[k]->idx;
+                }
+            np = 0;
+        };
         int ci = (int)(std::upper_bound(candOffset_.begin(), candOffset_.end(), s0) - candOffset_.begin()) - 1;
         int s = s0;
         while (s < s1) {
             while (candOffset_[ci + 1] <= s)
                 ++ci;
-            const std::vector<int>& mem = members_[cand_[ci]];
+            Member* mem = members_[cand_[ci]].data();
             const float thr = candThr_[ci];
             const int e = std::min(s1, candOffset_[ci + 1]);
             for (int pos = s - candOffset_[ci]; s < e; ++s, ++pos) {
-                const int x = mem[pos];
-                const float mx = mind_[x];
-                if (mx <= thr || assign_[x] == t)   // provably not closer to c' (or c' itself)
+                Member& m = mem[pos];
+                if (m.idx == q) {   // the new centre leaves its cluster
+                    m.idx = ~q;
                     continue;
-                const float dn = sqDist(row(x), c, p_);
-                if (dn < mx) {
-                    mind_[x] = dn;
-                    assign_[x] = t;
                 }
+                if (m.d <= thr)     // provably not closer to c'
+                    continue;
+                pending[np] = &m;
+                xs[np] = row(m.idx);
+                prefetchRow(xs[np], p_);
+                bound[np] = m.d;
+                if (++np == kBatch)
+                    flush();
             }
         }
+        if (np > 0)
+            flush();
     });
 }
 
-void GreedyKCenter::compactClusters(int t)
+void GreedyKCenter::compactClusters(int t, int q)
 {
     const int nc = (int)cand_.size();
     if ((int)moved_.size() < nc)
@@ -356,21 +536,20 @@ void GreedyKCenter::compactClusters(int t)
     const int block = std::max(1, nc / 64);
     forBlocks(nc, block, total >= kParallelWork && nc > 1, [&](int, int i0, int i1) {
         for (int i = i0; i < i1; ++i) {
-            const int j = cand_[i];
-            std::vector<int>& mem = members_[j];
-            std::vector<int>& mv = moved_[i];
+            std::vector<Member>& mem = members_[cand_[i]];
+            std::vector<Member>& mv = moved_[i];
             mv.clear();
             Key k = kEmptyKey;
             size_t w = 0;
             for (size_t r = 0; r < mem.size(); ++r) {
-                const int x = mem[r];
-                if (assign_[x] == j) {
-                    mem[w++] = x;
-                    const Key kx = {mind_[x], x};
-                    if (better(kx, k))
-                        k = kx;
+                const Member m = mem[r];
+                if (m.idx >= 0) {
+                    mem[w++] = m;
+                    const Key km = {m.d, m.idx};
+                    if (better(km, k))
+                        k = km;
                 } else {
-                    mv.push_back(x);
+                    mv.push_back(Member{~m.idx, m.d});
                 }
             }
             mem.resize(w);
@@ -378,18 +557,17 @@ void GreedyKCenter::compactClusters(int t)
         }
     });
 
-    std::vector<int>& fresh = members_[t];
-    fresh.clear();
+    std::vector<Member>& fresh = members_[t];
     Key kt = kEmptyKey;
     for (int i = 0; i < nc; ++i) {
         tree_.set(cand_[i], candKey_[i]);
-        for (int x : moved_[i]) {
-            if (x == newCentre_)   // a selected row is not a member of any cluster
+        for (const Member& m : moved_[i]) {
+            if (m.idx == q)   // a selected row is not a member of any cluster
                 continue;
-            fresh.push_back(x);
-            const Key kx = {mind_[x], x};
-            if (better(kx, kt))
-                kt = kx;
+            fresh.push_back(m);
+            const Key km = {m.d, m.idx};
+            if (better(km, kt))
+                kt = km;
         }
     }
     tree_.set(t, kt);
@@ -400,54 +578,22 @@ std::vector<int> GreedyKCenter::run(int start)
     std::vector<int> selection;
     selection.reserve(count_);
     selection.push_back(start);
-
-    mind_.resize(n_);
-    assign_.assign(n_, 0);
     members_.resize(count_);
     centres_.resize((size_t)count_ * p_);
     pivotDist_.assign((size_t)numPivots_ * count_, 0.f);
-    std::copy(row(start), row(start) + p_, centres_.begin());
-
-    // First centre: every point is in its cluster.
-    const float* c0 = centre(0);
-    const int nblocks = (n_ + kPointBlock - 1) / kPointBlock;
-    std::vector<Key> blockKey(nblocks, kEmptyKey);
-    forBlocks(n_, kPointBlock, n_ >= kParallelWork, [&](int b, int i0, int i1) {
-        Key k = kEmptyKey;
-        for (int i = i0; i < i1; ++i) {
-            mind_[i] = sqDist(row(i), c0, p_);
-            const Key ki = {mind_[i], i};
-            if (i != start && better(ki, k))
-                k = ki;
-        }
-        blockKey[b] = k;
-    });
-    Key k0 = kEmptyKey;
-    for (const Key& k : blockKey)
-        if (better(k, k0))
-            k0 = k;
-    mind_[start] = 0.f;
-    std::vector<int>& m0 = members_[0];
-    m0.reserve(n_ - 1);
-    for (int i = 0; i < n_; ++i)
-        if (i != start)
-            m0.push_back(i);
-    tree_.set(0, k0);
+    initFirst(start);
 
     for (int t = 1; t < count_; ++t) {
         const int b = tree_.top();
         CV_Assert(b >= 0 && tree_.key(b).r >= 0.f);
         const int q = tree_.key(b).idx;
         selection.push_back(q);
-        newCentre_ = q;
-        mind_[q] = 0.f;
-        assign_[q] = t;
         std::copy(row(q), row(q) + p_, centres_.begin() + (size_t)t * p_);
 
         addPivotDistances(t);
         findCandidates(t, b);
-        updatePoints(t);
-        compactClusters(t);
+        updatePoints(t, q);
+        compactClusters(t, q);
     }
     return selection;
 }
