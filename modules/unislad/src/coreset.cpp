@@ -299,20 +299,42 @@ void forBlocks(int n, int block, bool parallel, const Body& body)
         run(Range(0, nblocks));
 }
 
-/** A member of a cluster list: row index and its squared distance to the cluster's centre. During a
-    step, idx < 0 marks a row (~idx) that leaves for the new centre. */
+/** A member of a cluster: row index and its squared distance to the cluster's centre. During a step,
+    idx < 0 marks a row (~idx) that leaves for the new centre. */
 struct Member
 {
     int idx;
     float d;
 };
 
-/** The greedy k-center state over the rows of a continuous CV_32F matrix. */
+/** A cluster's members, with a copy of their rows stored contiguously in the same order, so that
+    the distance updates stream through memory instead of gathering scattered rows. */
+struct Cluster
+{
+    std::vector<Member> mem;
+    std::vector<float> rows;
+
+    void clear()
+    {
+        mem.clear();
+        rows.clear();
+    }
+    /** Gives memory back once a cluster has shrunk well below what it once held. */
+    void trim()
+    {
+        if (mem.capacity() > 4 * mem.size() + 64) {
+            mem.shrink_to_fit();
+            rows.shrink_to_fit();
+        }
+    }
+};
+
+/** The greedy k-center state. */
 class GreedyKCenter
 {
 public:
-    GreedyKCenter(const Mat& y, int count)
-        : y_(y.ptr<float>()), n_(y.rows), p_(y.cols), count_(count), tree_(count)
+    GreedyKCenter(int n, int p, int count)
+        : n_(n), p_(p), count_(count), tree_(count)
     {
         const double u = std::ldexp(1.0, -24);
         // Bound of the relative rounding error of sqDist (non-negative terms summed in at most
@@ -327,7 +349,8 @@ public:
         numPivots_ = std::min(kMaxPivots, count_);
     }
 
-    std::vector<int> run(int start);
+    /** Runs the selection on the rows of y (continuous, n × p), released once copied. */
+    std::vector<int> run(Mat& y, int start);
 
 private:
     static const int kMaxPivots = 8;
@@ -335,59 +358,70 @@ private:
     static const int kPointBlock = 4096;
     static const int kParallelWork = 16384;
 
-    const float* row(int i) const { return y_ + (size_t)i * p_; }
     const float* centre(int j) const { return centres_.data() + (size_t)j * p_; }
     float& pivotDist(int a, int j) { return pivotDist_[(size_t)a * count_ + j]; }
 
-    void initFirst(int start);
+    void initFirst(const Mat& y, int start);
     void addPivotDistances(int t);
     void findCandidates(int t, int forced);
     void updatePoints(int t, int q);
     void compactClusters(int t, int q);
 
-    const float* y_;
     int n_, p_, count_;
     double thrScale_;
     float pivotEta_;
     int numPivots_;
 
-    std::vector<std::vector<Member>> members_;
+    std::vector<Cluster> clusters_;
+    std::vector<int> keyPos_;      // position of each cluster's key row in its lists
     std::vector<float> centres_;
     std::vector<float> pivotDist_;
     Tournament tree_;
 
     // Per-step scratch: candidate clusters (increasing slot order), their skip thresholds, the prefix
-    // sums of their sizes, the rows each one loses to the new centre and its new key.
+    // sums of their sizes, what each one loses to the new centre and its new key.
     std::vector<std::vector<int>> blockCand_;
     std::vector<int> cand_;
     std::vector<float> candThr_;
     std::vector<char> candKeep_;
     std::vector<int> candOffset_;
-    std::vector<std::vector<Member>> moved_;
+    std::vector<Cluster> moved_;
     std::vector<Key> candKey_;
+    std::vector<int> candKeyPos_;
 };
 
-void GreedyKCenter::initFirst(int start)
+void GreedyKCenter::initFirst(const Mat& y, int start)
 {
-    std::copy(row(start), row(start) + p_, centres_.begin());
+    const int p = p_;
+    std::copy(y.ptr<float>(start), y.ptr<float>(start) + p, centres_.begin());
     const float* c0 = centre(0);
-    std::vector<float> dist(n_);
-    forBlocks(n_, kPointBlock, n_ >= kParallelWork, [&](int, int i0, int i1) {
-        for (int i = i0; i < i1; ++i)
-            dist[i] = sqDist(row(i), c0, p_);
+    Cluster& c = clusters_[0];
+    c.mem.resize(n_ - 1);
+    c.rows.resize((size_t)(n_ - 1) * p);
+    const int nblocks = (n_ + kPointBlock - 1) / kPointBlock;
+    std::vector<Key> blockKey(nblocks, kEmptyKey);
+    forBlocks(n_, kPointBlock, n_ >= kParallelWork, [&](int b, int i0, int i1) {
+        Key k = kEmptyKey;
+        for (int i = i0; i < i1; ++i) {
+            if (i == start)
+                continue;
+            const int pos = i < start ? i : i - 1;
+            const float* x = y.ptr<float>(i);
+            std::copy(x, x + p, c.rows.begin() + (size_t)pos * p);
+            const float d = sqDist(x, c0, p);
+            c.mem[pos] = Member{i, d};
+            const Key ki = {d, i};
+            if (better(ki, k))
+                k = ki;
+        }
+        blockKey[b] = k;
     });
-    std::vector<Member>& m0 = members_[0];
-    m0.reserve(n_ - 1);
     Key k0 = kEmptyKey;
-    for (int i = 0; i < n_; ++i) {
-        if (i == start)
-            continue;
-        m0.push_back(Member{i, dist[i]});
-        const Key ki = {dist[i], i};
-        if (better(ki, k0))
-            k0 = ki;
-    }
+    for (const Key& k : blockKey)
+        if (better(k, k0))
+            k0 = k;
     tree_.set(0, k0);
+    keyPos_[0] = k0.idx < start ? k0.idx : k0.idx - 1;
 }
 
 void GreedyKCenter::addPivotDistances(int t)
@@ -477,12 +511,13 @@ void GreedyKCenter::updatePoints(int t, int q)
     candOffset_.resize(nc + 1);
     candOffset_[0] = 0;
     for (int i = 0; i < nc; ++i)
-        candOffset_[i + 1] = candOffset_[i] + (int)members_[cand_[i]].size();
+        candOffset_[i + 1] = candOffset_[i] + (int)clusters_[cand_[i]].mem.size();
     const int total = candOffset_[nc];
     const float* c = centre(t);
+    const int p = p_;
 
     forBlocks(total, kPointBlock, total >= kParallelWork, [&](int, int s0, int s1) {
-        BoundedDistances eval(p_);
+        BoundedDistances eval(p);
         const int kBatch = BoundedDistances::kBatch;
         Member* pending[kBatch];
         const float* xs[kBatch];
@@ -502,11 +537,11 @@ void GreedyKCenter::updatePoints(int t, int q)
         while (s < s1) {
             while (candOffset_[ci + 1] <= s)
                 ++ci;
-            Member* mem = members_[cand_[ci]].data();
+            Cluster& cl = clusters_[cand_[ci]];
             const float thr = candThr_[ci];
             const int e = std::min(s1, candOffset_[ci + 1]);
             for (int pos = s - candOffset_[ci]; s < e; ++s, ++pos) {
-                Member& m = mem[pos];
+                Member& m = cl.mem[pos];
                 if (m.idx == q) {   // the new centre leaves its cluster
                     m.idx = ~q;
                     continue;
@@ -514,8 +549,7 @@ void GreedyKCenter::updatePoints(int t, int q)
                 if (m.d <= thr)     // provably not closer to c'
                     continue;
                 pending[np] = &m;
-                xs[np] = row(m.idx);
-                prefetchRow(xs[np], p_);
+                xs[np] = cl.rows.data() + (size_t)pos * p;
                 bound[np] = m.d;
                 if (++np == kBatch)
                     flush();
@@ -529,66 +563,94 @@ void GreedyKCenter::updatePoints(int t, int q)
 void GreedyKCenter::compactClusters(int t, int q)
 {
     const int nc = (int)cand_.size();
+    const int p = p_;
     if ((int)moved_.size() < nc)
         moved_.resize(nc);
     candKey_.resize(nc);
+    candKeyPos_.resize(nc);
     const int total = candOffset_[nc];
     const int block = std::max(1, nc / 64);
     forBlocks(nc, block, total >= kParallelWork && nc > 1, [&](int, int i0, int i1) {
         for (int i = i0; i < i1; ++i) {
-            std::vector<Member>& mem = members_[cand_[i]];
-            std::vector<Member>& mv = moved_[i];
+            Cluster& cl = clusters_[cand_[i]];
+            Cluster& mv = moved_[i];
             mv.clear();
             Key k = kEmptyKey;
-            size_t w = 0;
-            for (size_t r = 0; r < mem.size(); ++r) {
-                const Member m = mem[r];
+            int kpos = -1;
+            // Leaving rows are replaced by the last row (one copy per leaving row; the order of a
+            // cluster's members does not matter).
+            size_t r = 0, end = cl.mem.size();
+            while (r < end) {
+                const Member m = cl.mem[r];
+                float* x = cl.rows.data() + r * p;
                 if (m.idx >= 0) {
-                    mem[w++] = m;
                     const Key km = {m.d, m.idx};
-                    if (better(km, k))
+                    if (better(km, k)) {
                         k = km;
-                } else {
-                    mv.push_back(Member{~m.idx, m.d});
+                        kpos = (int)r;
+                    }
+                    ++r;
+                    continue;
+                }
+                if (~m.idx != q) {   // a selected row is not a member of any cluster
+                    mv.mem.push_back(Member{~m.idx, m.d});
+                    mv.rows.insert(mv.rows.end(), x, x + p);
+                }
+                --end;
+                if (r != end) {
+                    cl.mem[r] = cl.mem[end];
+                    const float* last = cl.rows.data() + end * p;
+                    std::copy(last, last + p, x);
                 }
             }
-            mem.resize(w);
+            cl.mem.resize(end);
+            cl.rows.resize(end * p);
+            cl.trim();
+            mv.trim();
             candKey_[i] = k;
+            candKeyPos_[i] = kpos;
         }
     });
 
-    std::vector<Member>& fresh = members_[t];
+    Cluster& fresh = clusters_[t];
     Key kt = kEmptyKey;
+    int ktpos = -1;
     for (int i = 0; i < nc; ++i) {
         tree_.set(cand_[i], candKey_[i]);
-        for (const Member& m : moved_[i]) {
-            if (m.idx == q)   // a selected row is not a member of any cluster
-                continue;
-            fresh.push_back(m);
+        keyPos_[cand_[i]] = candKeyPos_[i];
+        for (const Member& m : moved_[i].mem) {
             const Key km = {m.d, m.idx};
-            if (better(km, kt))
+            if (better(km, kt)) {
                 kt = km;
+                ktpos = (int)fresh.mem.size();
+            }
+            fresh.mem.push_back(m);
         }
+        fresh.rows.insert(fresh.rows.end(), moved_[i].rows.begin(), moved_[i].rows.end());
     }
     tree_.set(t, kt);
+    keyPos_[t] = ktpos;
 }
 
-std::vector<int> GreedyKCenter::run(int start)
+std::vector<int> GreedyKCenter::run(Mat& y, int start)
 {
     std::vector<int> selection;
     selection.reserve(count_);
     selection.push_back(start);
-    members_.resize(count_);
+    clusters_.resize(count_);
+    keyPos_.assign(count_, -1);
     centres_.resize((size_t)count_ * p_);
     pivotDist_.assign((size_t)numPivots_ * count_, 0.f);
-    initFirst(start);
+    initFirst(y, start);
+    y.release();
 
     for (int t = 1; t < count_; ++t) {
         const int b = tree_.top();
         CV_Assert(b >= 0 && tree_.key(b).r >= 0.f);
         const int q = tree_.key(b).idx;
         selection.push_back(q);
-        std::copy(row(q), row(q) + p_, centres_.begin() + (size_t)t * p_);
+        const float* xq = clusters_[b].rows.data() + (size_t)keyPos_[b] * p_;
+        std::copy(xq, xq + p_, centres_.begin() + (size_t)t * p_);
 
         addPivotDistances(t);
         findCandidates(t, b);
@@ -685,8 +747,8 @@ public:
         const int start = params_.startIndex >= 0 ? params_.startIndex : RNG((uint64)params_.seed).uniform(0, n);
         Mat y;
         projectChecked(x, y);
-        GreedyKCenter greedy(y, k);
-        return greedy.run(start);
+        GreedyKCenter greedy(y.rows, y.cols, k);
+        return greedy.run(y, start);
     }
 
     void write(FileStorage& fs) const CV_OVERRIDE
