@@ -14,7 +14,9 @@
 
 #include <Eigen/Core>
 
+#include <atomic>
 #include <climits>
+#include <memory>
 
 #if defined(__AVX2__) || defined(__AVX512F__)
 #include <immintrin.h>
@@ -385,6 +387,9 @@ private:
     std::vector<float> candThr_;
     std::vector<char> candKeep_;
     std::vector<int> candOffset_;
+    std::unique_ptr<std::atomic<unsigned char>[]> candChanged_;   // a member left (any thread may set it)
+    int candChangedSize_ = 0;
+    std::vector<int> changed_;
     std::vector<Cluster> moved_;
     std::vector<Key> candKey_;
     std::vector<int> candKeyPos_;
@@ -515,11 +520,18 @@ void GreedyKCenter::updatePoints(int t, int q)
     const int total = candOffset_[nc];
     const float* c = centre(t);
     const int p = p_;
+    if (candChangedSize_ < nc) {
+        candChangedSize_ = std::max(nc, 2 * candChangedSize_);
+        candChanged_.reset(new std::atomic<unsigned char>[candChangedSize_]);
+    }
+    for (int i = 0; i < nc; ++i)
+        candChanged_[i].store(0, std::memory_order_relaxed);
 
     forBlocks(total, kPointBlock, total >= kParallelWork, [&](int, int s0, int s1) {
         BoundedDistances eval(p);
         const int kBatch = BoundedDistances::kBatch;
         Member* pending[kBatch];
+        int pendingCand[kBatch];
         const float* xs[kBatch];
         float bound[kBatch], dist[kBatch];
         int np = 0;
@@ -529,6 +541,7 @@ void GreedyKCenter::updatePoints(int t, int q)
                 if (dist[k] < bound[k]) {
                     pending[k]->d = dist[k];
                     pending[k]->idx = ~pending[k]->idx;
+                    candChanged_[pendingCand[k]].store(1, std::memory_order_relaxed);
                 }
             np = 0;
         };
@@ -544,11 +557,13 @@ void GreedyKCenter::updatePoints(int t, int q)
                 Member& m = cl.mem[pos];
                 if (m.idx == q) {   // the new centre leaves its cluster
                     m.idx = ~q;
+                    candChanged_[ci].store(1, std::memory_order_relaxed);
                     continue;
                 }
                 if (m.d <= thr)     // provably not closer to c'
                     continue;
                 pending[np] = &m;
+                pendingCand[np] = ci;
                 xs[np] = cl.rows.data() + (size_t)pos * p;
                 bound[np] = m.d;
                 if (++np == kBatch)
@@ -562,17 +577,24 @@ void GreedyKCenter::updatePoints(int t, int q)
 
 void GreedyKCenter::compactClusters(int t, int q)
 {
-    const int nc = (int)cand_.size();
+    // Only the clusters that lost members change.
+    changed_.clear();
+    int total = 0;
+    for (int i = 0; i < (int)cand_.size(); ++i)
+        if (candChanged_[i].load(std::memory_order_relaxed)) {
+            changed_.push_back(cand_[i]);
+            total += candOffset_[i + 1] - candOffset_[i];
+        }
+    const int nc = (int)changed_.size();
     const int p = p_;
     if ((int)moved_.size() < nc)
         moved_.resize(nc);
     candKey_.resize(nc);
     candKeyPos_.resize(nc);
-    const int total = candOffset_[nc];
     const int block = std::max(1, nc / 64);
     forBlocks(nc, block, total >= kParallelWork && nc > 1, [&](int, int i0, int i1) {
         for (int i = i0; i < i1; ++i) {
-            Cluster& cl = clusters_[cand_[i]];
+            Cluster& cl = clusters_[changed_[i]];
             Cluster& mv = moved_[i];
             mv.clear();
             Key k = kEmptyKey;
@@ -616,8 +638,8 @@ void GreedyKCenter::compactClusters(int t, int q)
     Key kt = kEmptyKey;
     int ktpos = -1;
     for (int i = 0; i < nc; ++i) {
-        tree_.set(cand_[i], candKey_[i]);
-        keyPos_[cand_[i]] = candKeyPos_[i];
+        tree_.set(changed_[i], candKey_[i]);
+        keyPos_[changed_[i]] = candKeyPos_[i];
         for (const Member& m : moved_[i].mem) {
             const Key km = {m.d, m.idx};
             if (better(km, kt)) {
