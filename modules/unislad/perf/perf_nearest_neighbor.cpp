@@ -10,6 +10,8 @@
 //  BM_NNExactSearch/<Nq>/<Nb>/<d>/<k>/<metric>: NearestNeighborIndex::createExact, search of Nq
 //    queries in a bank of Nb vectors. GFLOPs counts the GEMM work 2·Nq·Nb·d; ref_GFLOPs is the square
 //    2048 reference measured in the same process (all threads); ratio = GFLOPs / ref_GFLOPs.
+//    cpu_ratio is the same ratio per CPU-second of the process (user + system time of all threads):
+//    it discounts time lost to other processes on a busy machine, but not idle threads.
 //    extra_MiB is the peak memory above what the inputs already hold.
 //
 // The target case (3136 queries = 56² patches of 4 images, 50k bank, d = 1024):
@@ -27,6 +29,8 @@
 #include <Eigen/Core>
 #include <opencv2/core/utility.hpp>
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <vector>
@@ -36,17 +40,35 @@ namespace {
 using RowMatrixF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using Clock = std::chrono::steady_clock;
 
-/** One timed round of `threads` concurrent n³ GEMMs; returns the aggregate GFLOP/s. */
-double concurrentGemmRound(int n, int threads, std::vector<RowMatrixF>& a, std::vector<RowMatrixF>& b,
-                           std::vector<RowMatrixF>& c)
+/** CPU time (user + system) of the whole process so far, in seconds. */
+double processCpuSeconds()
 {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + 1e-6 * double(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
+/** GEMM rates of the reference: per wall second (all threads) and per process CPU second. */
+struct GemmRate
+{
+    double wall = 0.0;
+    double cpu = 0.0;
+};
+
+/** One timed round of `threads` concurrent n³ GEMMs; returns the GFLOP/s. */
+GemmRate concurrentGemmRound(int n, int threads, std::vector<RowMatrixF>& a, std::vector<RowMatrixF>& b,
+                             std::vector<RowMatrixF>& c)
+{
+    const double cpu0 = processCpuSeconds();
     const Clock::time_point t0 = Clock::now();
     cv::parallel_for_(cv::Range(0, threads), [&](const cv::Range& r) {
         for (int t = r.start; t < r.end; ++t)
             c[t].noalias() = a[t] * b[t];
     }, threads);
     const double s = std::chrono::duration<double>(Clock::now() - t0).count();
-    return 2.0 * n * n * double(n) * threads / s * 1e-9;
+    const double cpu = processCpuSeconds() - cpu0;
+    const double gflop = 2.0 * n * n * double(n) * threads * 1e-9;
+    return GemmRate{gflop / s, gflop / cpu};
 }
 
 void makeGemmOperands(int n, int threads, std::vector<RowMatrixF>& a, std::vector<RowMatrixF>& b,
@@ -60,18 +82,21 @@ void makeGemmOperands(int n, int threads, std::vector<RowMatrixF>& a, std::vecto
 }
 
 /** The square-2048 reference of this process (all threads), measured once: best of 3 rounds. */
-double referenceGemmGflops()
+GemmRate referenceGemmRate()
 {
-    static const double gflops = [] {
+    static const GemmRate rate = [] {
         const int n = 2048, threads = cv::getNumThreads();
         std::vector<RowMatrixF> a, b, c;
         makeGemmOperands(n, threads, a, b, c);
-        double best = 0.0;
-        for (int r = 0; r < 3; ++r)
-            best = std::max(best, concurrentGemmRound(n, threads, a, b, c));
+        GemmRate best;
+        for (int r = 0; r < 3; ++r) {
+            const GemmRate g = concurrentGemmRound(n, threads, a, b, c);
+            best.wall = std::max(best.wall, g.wall);
+            best.cpu = std::max(best.cpu, g.cpu);
+        }
         return best;
     }();
-    return gflops;
+    return rate;
 }
 
 void BM_EigenGemmSquare(benchmark::State& state)
@@ -102,24 +127,27 @@ void BM_NNExactSearch(benchmark::State& state)
     const int k = int(state.range(3)), metric = int(state.range(4));
     const cv::Mat bank = unislad_perf::randomFeatures(nb, d, 1);
     const cv::Mat queries = unislad_perf::randomFeatures(nq, d, 2);
-    const double reference = referenceGemmGflops();
+    const GemmRate reference = referenceGemmRate();
 
     cv::Ptr<cv::uniSLAD::NearestNeighborIndex> index = cv::uniSLAD::NearestNeighborIndex::createExact(d, metric);
     index->add(bank);
     cv::Mat dist, ids;
     unislad_perf::resetPeakMemory();
     const double baseMiB = unislad_perf::peakMemoryMiB();
-    double seconds = 0.0;
+    double seconds = 0.0, cpuSeconds = 0.0;
     for (auto _ : state) {
+        const double cpu0 = processCpuSeconds();
         const Clock::time_point t0 = Clock::now();
         index->search(queries, k, dist, ids);
         seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+        cpuSeconds += processCpuSeconds() - cpu0;
         benchmark::DoNotOptimize(ids.data);
     }
-    const double gflops = 2.0 * nq * double(nb) * d * double(state.iterations()) / seconds * 1e-9;
-    state.counters["GFLOPs"] = gflops;
-    state.counters["ref_GFLOPs"] = reference;
-    state.counters["ratio"] = gflops / reference;
+    const double gflop = 2.0 * nq * double(nb) * d * double(state.iterations()) * 1e-9;
+    state.counters["GFLOPs"] = gflop / seconds;
+    state.counters["ref_GFLOPs"] = reference.wall;
+    state.counters["ratio"] = gflop / seconds / reference.wall;
+    state.counters["cpu_ratio"] = gflop / cpuSeconds / reference.cpu;
     state.counters["peak_MiB"] = unislad_perf::peakMemoryMiB();
     state.counters["extra_MiB"] = unislad_perf::peakMemoryMiB() - baseMiB;
     state.counters["threads"] = cv::getNumThreads();
