@@ -1,0 +1,46 @@
+// This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
+// LICENSE file found in the top-level directory of this distribution.
+#ifndef OPENCV_UNISLAD_NEAREST_NEIGHBOR_IMPL_HPP
+#define OPENCV_UNISLAD_NEAREST_NEIGHBOR_IMPL_HPP
+
+// Internals shared by the NearestNeighborIndex implementations (and visible to the tests).
+
+#include "opencv2/unislad/nearest_neighbor.hpp"
+
+#include <vector>
+
+namespace cv {
+namespace uniSLAD {
+namespace detail {
+
+/** Largest squared norm accepted for bank and query vectors: keeps ||b||² − 2 q·b finite in float. */
+constexpr double kMaxSquaredNorm = 1e37;
+
+/** Requires metric to be one of NearestNeighborIndex::Metric. */
+CV_EXPORTS void checkMetric(int metric, const char* func);
+
+/** Name of a metric ("L2", "L2_SQUARED", "INNER_PRODUCT"), or "unknown". */
+CV_EXPORTS const char* metricName(int metric);
+
+/** Checks a vector set for an index of dimension dims: non-empty 2-D CV_32FC1 with dims columns,
+    finite values, squared norms ≤ kMaxSquaredNorm. When squaredNorms is given, it receives the
+    squared norm of each row (double accumulation). */
+CV_EXPORTS void checkVectors(const Mat& vectors, int dims, const char* func, const char* arg,
+                             std::vector<double>* squaredNorms = nullptr);
+
+/** How the exact search splits its work. The split depends on these values and on the input sizes
+    only, never on the number of threads, so results are identical for any thread count. */
+struct ExactSearchBlocking
+{
+    int queryBlock = 256;      //!< queries per GEMM block
+    int bankBlock = 1024;      //!< bank rows per GEMM block
+    int minTasks = 64;         //!< the bank is split into chunks until query blocks × chunks reaches this
+    int extraCandidates = 8;   //!< candidates kept beyond k and re-ranked with exact distances
+};
+
+/** The exact index with explicit blocking (createExact uses the defaults). */
+CV_EXPORTS Ptr<NearestNeighborIndex> createExactIndex(int dims, int metric, const ExactSearchBlocking& blocking);
+
+}}} // namespace cv::uniSLAD::detail
+
+#endif // OPENCV_UNISLAD_NEAREST_NEIGHBOR_IMPL_HPP
