@@ -317,7 +317,7 @@ GenerateStats generateCategory(const std::string& root, const std::string& categ
             {
                 std::lock_guard<std::mutex> guard(lock);
                 if (firstError.empty())
-                    firstError = ex.msg;
+                    firstError = ex.err;
             }
             catch (const std::exception& ex)
             {

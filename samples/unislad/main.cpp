@@ -77,7 +77,7 @@ int main(int argc, char** argv)
         }
         catch (const cv::Exception& e)
         {
-            std::cerr << prog << ": error: " << e.msg << "\n";
+            std::cerr << prog << ": error: " << e.err << "\n";
             return kExitError;
         }
         catch (const std::exception& e)
