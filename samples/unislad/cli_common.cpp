@@ -1,0 +1,175 @@
+// This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
+// LICENSE file found in the top-level directory of this distribution.
+#include "cli_common.hpp"
+
+#include <cctype>
+#include <iostream>
+#include <regex>
+
+namespace unislad {
+namespace cli {
+
+namespace {
+
+std::string trim(const std::string& s)
+{
+    size_t a = 0, b = s.size();
+    while (a < b && std::isspace(static_cast<unsigned char>(s[a])))
+        ++a;
+    while (b > a && std::isspace(static_cast<unsigned char>(s[b - 1])))
+        --b;
+    return s.substr(a, b - a);
+}
+
+} // namespace
+
+Options::Options(int argc, const char* const argv[], const std::string& keys, const std::string& about)
+    : prog_(argc > 0 ? argv[0] : "unislad"), about_(about)
+{
+    static const std::regex entry(R"(\{([^|}]*)\|([^|}]*)\|([^}]*)\})");
+    for (std::sregex_iterator it(keys.begin(), keys.end(), entry), end; it != end; ++it)
+    {
+        Key k;
+        std::string names = (*it)[1].str();
+        for (size_t p = 0; p < names.size();)
+        {
+            while (p < names.size() && names[p] == ' ')
+                ++p;
+            size_t q = names.find(' ', p);
+            if (q == std::string::npos)
+                q = names.size();
+            if (q > p)
+                k.names.push_back(names.substr(p, q - p));
+            p = q;
+        }
+        k.defaultValue = trim((*it)[2].str());
+        k.help = trim((*it)[3].str());
+        keys_.push_back(k);
+    }
+
+    // Every "-x" / "--name[=value]" must be a known key. "--name value" becomes "--name=value" for
+    // options that take a value (OpenCV 4.6's parser only reads the "=" form).
+    std::vector<std::string> normalised{prog_};
+    for (int i = 1; i < argc; ++i)
+    {
+        const std::string a = argv[i];
+        if (a.size() < 2 || a[0] != '-' || std::isdigit(static_cast<unsigned char>(a[1])))
+        {
+            done_ = true;
+            exit_ = usageError("unexpected argument '" + a + "'");
+            return;
+        }
+        std::string name = a.substr(a[1] == '-' ? 2 : 1);
+        const size_t eq = name.find('=');
+        const bool inlineValue = eq != std::string::npos;
+        if (inlineValue)
+            name = name.substr(0, eq);
+        const Key* key = nullptr;
+        for (const Key& k : keys_)
+            for (const std::string& n : k.names)
+                if (n == name)
+                    key = &k;
+        if (!key)
+        {
+            done_ = true;
+            exit_ = usageError("unknown option '" + a + "'");
+            return;
+        }
+        const bool takesValue = !key->defaultValue.empty();
+        if (!inlineValue && takesValue)
+        {
+            if (i + 1 >= argc)
+            {
+                done_ = true;
+                exit_ = usageError("option '" + a + "' needs a value");
+                return;
+            }
+            normalised.push_back(a + "=" + argv[++i]);
+        }
+        else if (inlineValue && !takesValue)
+        {
+            done_ = true;
+            exit_ = usageError("option '--" + name + "' takes no value");
+            return;
+        }
+        else
+            normalised.push_back(a);
+    }
+    std::vector<const char*> args;
+    for (const std::string& n : normalised)
+        args.push_back(n.c_str());
+    parser_.reset(new cv::CommandLineParser(static_cast<int>(args.size()), args.data(), keys));
+    parser_->about(about);
+    if (parser_->has("help"))
+    {
+        printUsage(std::cout);
+        done_ = true;
+        exit_ = kExitOk;
+        return;
+    }
+    if (!parser_->check())
+    {
+        done_ = true;
+        exit_ = usageError("invalid option value");
+    }
+}
+
+int Options::usageError(const std::string& message) const
+{
+    std::cerr << prog_ << ": " << message << "\n\n";
+    printUsage(std::cerr);
+    return kExitUsage;
+}
+
+void Options::printUsage(std::ostream& os) const
+{
+    os << about_ << "\n\nUsage: " << prog_ << " [options]\n\nOptions:\n";
+    for (const Key& k : keys_)
+    {
+        std::string names;
+        for (const std::string& n : k.names)
+        {
+            if (n == "?")
+                continue;
+            names += (names.empty() ? "" : ", ") + std::string(n.size() == 1 ? "-" : "--") + n;
+        }
+        os << "  " << names;
+        if (k.defaultValue == "<none>")
+            os << " (required)";
+        else if (!k.defaultValue.empty() && k.defaultValue != "false" && k.defaultValue != "true")
+            os << " (default: " << k.defaultValue << ")";
+        os << "\n      " << k.help << "\n";
+    }
+}
+
+std::vector<std::string> splitList(const std::string& text)
+{
+    std::vector<std::string> out;
+    size_t p = 0;
+    while (p <= text.size())
+    {
+        size_t q = text.find(',', p);
+        if (q == std::string::npos)
+            q = text.size();
+        const std::string item = trim(text.substr(p, q - p));
+        if (!item.empty())
+            out.push_back(item);
+        p = q + 1;
+    }
+    return out;
+}
+
+bool parseCount(const std::string& text, long long maxValue, long long& value)
+{
+    const std::string t = trim(text);
+    if (t.empty() || t.size() > 19)
+        return false;
+    for (char c : t)
+        if (!std::isdigit(static_cast<unsigned char>(c)))
+            return false;
+    value = std::stoll(t);
+    return value <= maxValue;
+}
+
+} // namespace cli
+} // namespace unislad
