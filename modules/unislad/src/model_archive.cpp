@@ -10,7 +10,6 @@
 #include <cstdio>
 #include <cstring>
 #include <random>
-#include <sstream>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -487,7 +486,7 @@ public:
         data->sections.reserve(count);
         for (uint32_t i = 0; i < count; ++i) {
             where_ = format("section #%u", i);
-            ArchiveSection s = parseSection(*data);
+            ArchiveSection s = parseSection(*data, i);
             data->index.emplace(s.name, data->sections.size());
             data->sections.push_back(std::move(s));
         }
@@ -564,7 +563,7 @@ private:
         return count;
     }
 
-    ArchiveSection parseSection(const ModelArchiveReader::Data& data)
+    ArchiveSection parseSection(const ModelArchiveReader::Data& data, uint32_t index)
     {
         crc_.reset();
         ArchiveSection s;
@@ -576,7 +575,7 @@ private:
         const std::string problem = nameProblem((const uchar*)s.name.data(), s.name.size());
         if (!problem.empty())
             fail(Error::StsParseError, "name: " + problem);
-        where_ += " '" + s.name + "'";
+        where_ = format("section '%s' (#%u)", s.name.c_str(), index);
         if (data.index.count(s.name))
             fail(Error::StsParseError, "duplicate section name: expected unique names, found a second section with this one");
         const uint8_t kind = readLE<uint8_t>("kind");

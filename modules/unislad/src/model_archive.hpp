@@ -60,7 +60,8 @@
 //
 // Error messages name the file (or the name given to parse) and the section (or "header"), and
 // say what was expected and what was found, e.g.
-//   model file 'm.unislad': section 'local_bank': truncated: expected 12345678 bytes of payload, found 1000
+//   model file 'm.unislad': section 'local_bank' (#1): truncated: expected 12345678 bytes of payload, found 1000
+// ("section #1" while the name is not read yet; "header" and "end of file" outside sections).
 
 #include <opencv2/core.hpp>
 
@@ -130,7 +131,7 @@ private:
 };
 
 //! Reads and validates a whole archive up front, then hands out its sections. Copies share the
-//! (immutable) sections.
+//! (immutable) sections; const methods may be called from several threads at once.
 class CV_EXPORTS ModelArchiveReader
 {
 public:

@@ -438,25 +438,25 @@ TEST(UniSLAD_ModelArchive, malformed_sections_with_valid_crcs_are_rejected_with_
 
     // Huge declared lengths: a clean error, nothing allocated.
     UNISLAD_EXPECT_THROW_MSG(parse(archive({ okText, refSectionDeclaring("local_bank", 3, Bytes(10), 1ull << 62, 10) })),
-                             "model file 'crafted': section #1 'local_bank': truncated: expected 4611686018427387904 bytes of payload, found 14");
+                             "model file 'crafted': section 'local_bank' (#1): truncated: expected 4611686018427387904 bytes of payload, found 14");
     UNISLAD_EXPECT_THROW_MSG(parse(archive({ refSectionDeclaring("t", 1, Bytes(), ~0ull, 1) })), "expected 18446744073709551615 bytes of payload");
-    UNISLAD_EXPECT_THROW_MSG(parse(archive({ refSectionDeclaring("t", 2, Bytes(), 1ull << 40, 1) })), "section #0 't'", "truncated");
+    UNISLAD_EXPECT_THROW_MSG(parse(archive({ refSectionDeclaring("t", 2, Bytes(), 1ull << 40, 1) })), "section 't' (#0)", "truncated");
     // Names.
     UNISLAD_EXPECT_THROW_MSG(parse(archive({ refSection("", 1, Bytes(4)) })), "section #0: name length", "1 to 256", "found 0");
     UNISLAD_EXPECT_THROW_MSG(parse(archive({ refSection(std::string(257, 'n'), 1, Bytes()) })), "found 257");
     UNISLAD_EXPECT_THROW_MSG(parse(archive({ refSectionDeclaring("ab", 1, Bytes(), 0, 65535) })), "found 65535");
     UNISLAD_EXPECT_THROW_MSG(parse(archive({ refSection(std::string("a\x01", 2), 1, Bytes()) })), "section #0: name",
                              "printable ASCII", "0x01");
-    UNISLAD_EXPECT_THROW_MSG(parse(archive({ okText, okText })), "section #1 'params'", "duplicate section name");
+    UNISLAD_EXPECT_THROW_MSG(parse(archive({ okText, okText })), "section 'params' (#1)", "duplicate section name");
     // Kinds.
     for (int kind : { 0, 4, 255 }) {
         const std::string found = format("found %d", kind);
-        UNISLAD_EXPECT_THROW_MSG(parse(archive({ refSection("x", kind, Bytes()) })), "section #0 'x': kind",
+        UNISLAD_EXPECT_THROW_MSG(parse(archive({ refSection("x", kind, Bytes()) })), "section 'x' (#0): kind",
                                  "1 (text), 2 (tensor) or 3 (bytes)", found.c_str());
     }
     // Tensor headers.
     auto tensor = [&](const Bytes& payload) { return parse(archive({ okText, refSection("bank", 2, payload) })); };
-    UNISLAD_EXPECT_THROW_MSG(tensor(Bytes(4)), "section #1 'bank': tensor header", "at least 8 bytes", "found 4");
+    UNISLAD_EXPECT_THROW_MSG(tensor(Bytes(4)), "section 'bank' (#1): tensor header", "at least 8 bytes", "found 4");
     UNISLAD_EXPECT_THROW_MSG(tensor(refTensorPayload(-1, { 3, 4 }, floats)), "tensor type", "found -1");
     UNISLAD_EXPECT_THROW_MSG(tensor(refTensorPayload(CV_32FC(5), { 3, 4 }, floats)), "tensor type", "1 to 4 channels");
     UNISLAD_EXPECT_THROW_MSG(tensor(refTensorPayload(CV_32F, { 12 }, floats)), "tensor dims", "2 to 8", "found 1");
@@ -486,7 +486,7 @@ TEST(UniSLAD_ModelArchive, malformed_sections_with_valid_crcs_are_rejected_with_
     // A payload byte changed: the section's CRC.
     Bytes corrupt = archive({ okText });
     corrupt[24 + 2 + 6 + 1 + 8] ^= 0x20;
-    UNISLAD_EXPECT_THROW_MSG(parse(corrupt), "section #0 'params'", "CRC-32 mismatch", "stored 0x");
+    UNISLAD_EXPECT_THROW_MSG(parse(corrupt), "section 'params' (#0)", "CRC-32 mismatch", "stored 0x");
 }
 
 // ---- atomic save ------------------------------------------------------------------------------
