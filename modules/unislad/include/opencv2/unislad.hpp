@@ -5,6 +5,8 @@
 
 #include <opencv2/core.hpp>
 
+#include <functional>
+
 /**
 @defgroup unislad UniSLAD: training-free structural and logical anomaly detection
 
@@ -26,6 +28,18 @@ Conventions: a set of feature vectors is a 2-D, single-channel CV_32F cv::Mat wi
 the argument, what was expected and what was found.
 */
 
+#include "opencv2/unislad/backbone.hpp"
+#include "opencv2/unislad/coreset.hpp"
+#include "opencv2/unislad/feature_extractor.hpp"
+#include "opencv2/unislad/gaussian.hpp"
+#include "opencv2/unislad/image_feature.hpp"
+#include "opencv2/unislad/local_aggregation.hpp"
+#include "opencv2/unislad/mahalanobis.hpp"
+#include "opencv2/unislad/memory_bank.hpp"
+#include "opencv2/unislad/metrics.hpp"
+#include "opencv2/unislad/nearest_neighbor.hpp"
+#include "opencv2/unislad/preprocessor.hpp"
+
 namespace cv {
 namespace uniSLAD {
 
@@ -35,10 +49,153 @@ namespace uniSLAD {
 /** @brief The library's version, "major.minor.patch". */
 CV_EXPORTS_W String getVersionString();
 
+/** @brief All settings of a UniSLAD detector, with two presets.
+
+Every field is saved in the model file. Defaults are those of Params::defaults(); the paper's
+settings are Params::paper().
+*/
+struct CV_EXPORTS_W_SIMPLE Params
+{
+    CV_WRAP Params();
+
+    // --- Dual feature extractor (paper III-A) ----------------------------------------------------
+    CV_PROP_RW String localManifest;              //!< CNN backbone manifest (local branch)
+    CV_PROP_RW String globalManifest;             //!< backbone of the global branch; empty: the local one
+    CV_PROP_RW std::vector<String> localTaps;     //!< empty: the manifest's default local taps
+    CV_PROP_RW std::vector<String> globalTaps;    //!< empty: the manifest's default global taps
+    CV_PROP_RW String classTap;                   //!< empty: the manifest's default class tap
+    CV_PROP_RW int gridSize;                      //!< local grid K (default 28; paper 56)
+    CV_PROP_RW int patchSize;                     //!< neighbourhood p of Eq. 1 (3)
+    CV_PROP_RW int pretrainDims;                  //!< per-tap dimension of the local aggregation (256; paper 1024)
+    CV_PROP_RW int localDims;                     //!< local feature dimension (512; paper 1024)
+    CV_PROP_RW int backend;                       //!< ComputeBackend (COMPUTE_CPU)
+    CV_PROP_RW int batchSize;                     //!< images per forward pass (8)
+
+    // --- Memory banks (III-B) ---------------------------------------------------------------------
+    CV_PROP_RW double localCoresetRatio;          //!< coreset ratio of the local bank (0.1; paper 0.2)
+    CV_PROP_RW double globalCoresetRatio;         //!< coreset ratio of the global bank (0.2; paper 0.2)
+    CV_PROP_RW int projectionDims;                //!< random projection of the coreset selection (128)
+    CV_PROP_RW int regularization;                //!< MahalanobisTransform::Regularization (RIDGE)
+    CV_PROP_RW double regularizationEpsilon;      //!< ridge ε relative to the mean variance (1e-3)
+
+    // --- Image-level distribution maps (III-C) ----------------------------------------------------
+    CV_PROP_RW int imageFeatureMode;              //!< ImageFeatureConverter::Mode (PMP_LUM; Table IV)
+    CV_PROP_RW double q;                          //!< power of PMP, Eq. 12 (3)
+    CV_PROP_RW double alpha;                      //!< trimming proportion of LUM, Eq. 13 (0.05)
+    CV_PROP_RW double gaussianShrinkage;          //!< covariance shrinkage of Eq. 15; -1: Ledoit-Wolf (-1)
+
+    // --- Fusion (Eq. 18, 20, 21) and decision -----------------------------------------------------
+    CV_PROP_RW double w;                          //!< patch vs image level, Eq. 21 (0.5)
+    CV_PROP_RW double wI;                         //!< local vs global image score, Eq. 20 (0.2)
+    CV_PROP_RW double wIG;                        //!< global-image vs class score inside S_i^g (0.5)
+    CV_PROP_RW int fusion;                        //!< FusionMode (FUSION_CALIBRATED)
+    CV_PROP_RW double calibrationFraction;        //!< held-out share of the training images when no
+                                                  //!< calibration images are given (0.2)
+    CV_PROP_RW double thresholdQuantile;          //!< threshold rule, see UniSLAD (0.99)
+    CV_PROP_RW double thresholdMargin;            //!< threshold rule, see UniSLAD (0.5)
+    CV_PROP_RW double mapSigma;                   //!< Gaussian blur of the anomaly map, pixels (4)
+
+    // --- Ablations (Table III) --------------------------------------------------------------------
+    CV_PROP_RW bool useLocal;                     //!< RFE: the CNN branch (true)
+    CV_PROP_RW bool useGlobal;                    //!< VFE: the transformer / global branch (true)
+    CV_PROP_RW bool useMahalanobis;               //!< MT: Mahalanobis Transform of the banks (true)
+    CV_PROP_RW bool usePatchBank;                 //!< PMB: patch-level memory banks (true)
+    CV_PROP_RW bool useImageDistribution;         //!< IDM: image-level distribution maps (true)
+
+    // --- Determinism and resources ----------------------------------------------------------------
+    CV_PROP_RW int seed;                          //!< coreset projections, hold-out split (0)
+    CV_PROP_RW int numThreads;                    //!< > 0: cv::setNumThreads during fit (process-wide); 0: leave it (0)
+
+    /** @brief The offline default: ImageNet MobileNetV2 from models/make_default_backbone.py.
+        @param modelDir folder of the generated backbones; empty: defaultModelDirectory(). */
+    CV_WRAP static Params defaults(const String& modelDir = String());
+    /** @brief The paper's settings: WRN-50-2 + ViT-B/16 (block 12), K = 56, ratios 0.2/0.2, q = 3,
+        α = 0.05, w_i = 0.2, w = 0.5. @param modelDir see defaults() @param weights "imagenet" or "random". */
+    CV_WRAP static Params paper(const String& modelDir = String(), const String& weights = "imagenet");
+
+    void write(FileStorage& fs) const;
+    void read(const FileNode& node);
+};
+
+/** @brief How component scores are combined. */
+enum FusionMode
+{
+    FUSION_RAW = 0,        //!< the paper's weighted sums as written (Eq. 18, 20, 21)
+    FUSION_CALIBRATED = 1, //!< each component standardised by its nominal calibration scores first (default)
+};
+
+/** @brief Everything detect() knows about one image. */
+struct CV_EXPORTS_W_SIMPLE Result
+{
+    CV_WRAP Result() {}
+    CV_PROP_RW float score = 0;          //!< S, Eq. 21
+    CV_PROP_RW bool isAnomaly = false;   //!< score > threshold
+    CV_PROP_RW float threshold = 0;      //!< the decision threshold used
+    CV_PROP_RW Mat anomalyMap;           //!< CV_32F, the input's size: fused patch scores, upsampled and blurred
+    CV_PROP_RW float patchLocal = 0;     //!< max over locations of S_p^l (Eq. 16), raw
+    CV_PROP_RW float patchGlobal = 0;    //!< max over locations of S_p^g (Eq. 16), raw
+    CV_PROP_RW float classWeight = 0;    //!< w_p, Eq. 17, clamped to [0, 1]
+    CV_PROP_RW float patchScore = 0;     //!< max over locations of S_p (Eq. 18), as fused
+    CV_PROP_RW float imageLocal = 0;     //!< S_i^l, Eq. 19, raw
+    CV_PROP_RW float imageGlobal = 0;    //!< Mahalanobis score of the global image feature, raw
+    CV_PROP_RW float imageClass = 0;     //!< Mahalanobis score of the class feature, raw
+    CV_PROP_RW float imageScore = 0;     //!< S_i, Eq. 20, as fused
+};
+
+/** @brief The UniSLAD detector: fit on nominal images, then score new ones.
+
+fit() extracts dual features of every training image, builds the local, global and class memory
+banks and the image-level Gaussians, and calibrates: with FUSION_CALIBRATED each component score is
+standardised by its mean and standard deviation over nominal calibration images (given, or a seeded
+`calibrationFraction` hold-out of the training images, scored by a model fitted on the rest; the final
+banks then use all training images). The decision threshold is
+`quantile(calibration scores, thresholdQuantile) + thresholdMargin · std(calibration scores)`,
+settable by hand with setThreshold().
+
+Thread safety: predict(), detect() and their batch versions may be called from several threads at
+once on one fitted detector (backbones run one batch at a time). fit(), load(), setThreshold() and
+setParams() must not run concurrently with anything else.
+*/
+class CV_EXPORTS_W UniSLAD : public Algorithm
+{
+public:
+    /** @brief Progress of fit(): stage name, items done, items in the stage. */
+    typedef std::function<void(const String& stage, int done, int total)> ProgressCallback;
+
+    /** @brief An unfitted detector (empty() is true until fit() or load()). */
+    CV_WRAP static Ptr<UniSLAD> create(const Params& params = Params::defaults());
+
+    /** @brief Loads a model file written by save(); raises cv::Exception naming the file when it is
+        missing, truncated, corrupt, of a newer format, or when a backbone's hash does not match. */
+    CV_WRAP static Ptr<UniSLAD> load(const String& path);
+
+    /** @brief Fits on nominal images (8/16-bit, gray/BGR/BGRA; see Preprocessor). */
+    CV_WRAP virtual void fit(InputArrayOfArrays images) = 0;
+    /** @brief Fits on nominal images and calibrates on other nominal images (e.g. validation/good). */
+    CV_WRAP virtual void fit(InputArrayOfArrays images, InputArrayOfArrays calibrationImages) = 0;
+    /** @brief fit() reporting its progress. */
+    virtual void fit(InputArrayOfArrays images, InputArrayOfArrays calibrationImages, const ProgressCallback& progress) = 0;
+
+    /** @brief The anomaly score S of one image. */
+    CV_WRAP virtual float predict(InputArray image) const = 0;
+    /** @brief Scores of several images. */
+    CV_WRAP virtual std::vector<float> predictBatch(InputArrayOfArrays images) const = 0;
+    /** @brief Score, verdict, anomaly map and every component of one image. */
+    CV_WRAP virtual Result detect(InputArray image) const = 0;
+    /** @brief detect() for several images. */
+    CV_WRAP virtual std::vector<Result> detectBatch(InputArrayOfArrays images) const = 0;
+
+    /** @brief Writes the model file (atomically: a temporary file renamed over the target). */
+    CV_WRAP virtual void save(const String& path) const = 0;
+
+    CV_WRAP virtual float getThreshold() const = 0;
+    CV_WRAP virtual void setThreshold(float threshold) = 0;
+    CV_WRAP virtual Params getParams() const = 0;
+};
+
 //! @}
 
 }} // namespace cv::uniSLAD
 
-// COMPONENT HEADERS
 
 #endif // OPENCV_UNISLAD_HPP

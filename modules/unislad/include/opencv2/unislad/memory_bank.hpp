@@ -1,0 +1,84 @@
+// This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
+// LICENSE file found in the top-level directory of this distribution.
+#ifndef OPENCV_UNISLAD_MEMORY_BANK_HPP
+#define OPENCV_UNISLAD_MEMORY_BANK_HPP
+
+#include <opencv2/core.hpp>
+
+#include "opencv2/unislad/mahalanobis.hpp"
+#include "opencv2/unislad/nearest_neighbor.hpp"
+
+namespace cv {
+namespace uniSLAD {
+
+//! @addtogroup unislad
+//! @{
+
+/** @brief How a memory bank is built (paper III-B). */
+struct CV_EXPORTS_W_SIMPLE MemoryBankParams
+{
+    CV_WRAP MemoryBankParams() {}
+    //! Fraction of the features kept by the greedy coreset (Eq. 5), in (0, 1]; 1 keeps all. Default 0.1.
+    CV_PROP_RW double coresetRatio = 0.1;
+    //! Random projection of the coreset selection; 0 selects in the full space. Default 128.
+    CV_PROP_RW int projectionDims = 128;
+    //! Seed of the coreset's projection and start. Default 0.
+    CV_PROP_RW int seed = 0;
+    //! Apply the Mahalanobis Transform (Eq. 6-11) to bank and queries. Default true (paper's MT).
+    CV_PROP_RW bool mahalanobis = true;
+    //! Regularisation of the transform, MahalanobisTransform::Regularization. Default RIDGE.
+    CV_PROP_RW int regularization = MahalanobisTransform::RIDGE;
+    //! ε of the ridge (relative to the mean variance) or the fixed shrinkage (-1: Ledoit-Wolf). Default 1e-3.
+    CV_PROP_RW double epsilon = 1e-3;
+    //! NearestNeighborIndex::Metric of the search: L2 for patch banks (Eq. 16), INNER_PRODUCT for the
+    //! class bank (Eq. 17). Default L2.
+    CV_PROP_RW int metric = NearestNeighborIndex::L2;
+};
+
+/** @brief A memory bank: a coreset of nominal features, Mahalanobis-transformed, with a
+nearest-neighbour index (paper III-B, Eq. 5-11, searched as in Eq. 16-17).
+
+fit() selects the coreset F_p of the features, fits the transform on F_p, and indexes MT(F_p).
+nearest() transforms the queries the same way and returns, per query, the distance (or inner product)
+to its nearest bank vector.
+
+Thread safety: nearest() is const and may be called from several threads at once; fit() may not run
+alongside it.
+*/
+class CV_EXPORTS_W MemoryBank : public Algorithm
+{
+public:
+    /** @brief An empty bank; fit() fills it. */
+    CV_WRAP static Ptr<MemoryBank> create(const MemoryBankParams& params = MemoryBankParams());
+
+    /** @brief A bank restored from its state (see getBank(), getTransform()).
+    @param params the parameters it was built with
+    @param bank the transformed coreset, n × d CV_32F
+    @param transform the fitted transform; empty when params.mahalanobis is false
+    */
+    CV_WRAP static Ptr<MemoryBank> create(const MemoryBankParams& params, InputArray bank,
+                                          const Ptr<MahalanobisTransform>& transform);
+
+    /** @brief Builds the bank from nominal features, N × d CV_32F (N >= 2 with the transform). */
+    CV_WRAP virtual void fit(InputArray features) = 0;
+
+    /** @brief Distance from each query to its nearest bank vector (for INNER_PRODUCT: the largest
+        inner product). queries: M × d CV_32F; distances: M × 1 CV_32F. */
+    CV_WRAP virtual void nearest(InputArray queries, OutputArray distances) const = 0;
+
+    /** @brief The queries as the bank sees them: Mahalanobis-transformed (or a copy without MT). */
+    CV_WRAP virtual void transform(InputArray features, OutputArray transformed) const = 0;
+
+    CV_WRAP virtual Mat getBank() const = 0;                           //!< the indexed vectors
+    CV_WRAP virtual Ptr<MahalanobisTransform> getTransform() const = 0; //!< empty without MT
+    CV_WRAP virtual std::vector<int> getCoresetIndices() const = 0;    //!< rows of fit()'s input kept, ascending
+    CV_WRAP virtual MemoryBankParams getParams() const = 0;
+    CV_WRAP virtual int size() const = 0;
+    CV_WRAP virtual int dims() const = 0;
+};
+
+//! @}
+
+}} // namespace cv::uniSLAD
+
+#endif // OPENCV_UNISLAD_MEMORY_BANK_HPP

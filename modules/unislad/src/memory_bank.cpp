@@ -1,0 +1,148 @@
+// This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
+// LICENSE file found in the top-level directory of this distribution.
+#include "precomp.hpp"
+#include "opencv2/unislad/memory_bank.hpp"
+#include "opencv2/unislad/coreset.hpp"
+
+namespace cv {
+namespace uniSLAD {
+
+namespace {
+
+void checkParams(const MemoryBankParams& p)
+{
+    detail::checkValueRange(p.coresetRatio, 0.0, 1.0, "MemoryBank", "coresetRatio", true, false);
+    if (p.projectionDims < 0)
+        CV_Error(Error::StsOutOfRange, format("MemoryBank: projectionDims: expected >= 0, found %d", p.projectionDims));
+    if (p.metric != NearestNeighborIndex::L2 && p.metric != NearestNeighborIndex::L2_SQUARED &&
+        p.metric != NearestNeighborIndex::INNER_PRODUCT)
+        CV_Error(Error::StsOutOfRange, format("MemoryBank: metric: expected L2 (0), L2_SQUARED (1) or INNER_PRODUCT (2), found %d", p.metric));
+}
+
+MahalanobisTransform::Params transformParams(const MemoryBankParams& p)
+{
+    MahalanobisTransform::Params t;
+    t.regularization = p.regularization;
+    if (p.regularization == MahalanobisTransform::RIDGE)
+        t.epsilon = p.epsilon;
+    else
+        t.shrinkage = p.epsilon;
+    return t;
+}
+
+class MemoryBankImpl CV_FINAL : public MemoryBank
+{
+public:
+    explicit MemoryBankImpl(const MemoryBankParams& p) : params_(p) { checkParams(p); }
+
+    void fit(InputArray _features) CV_OVERRIDE
+    {
+        const Mat features = _features.getMat();
+        detail::checkFeatureMatrix(features, "MemoryBank::fit", "features", params_.mahalanobis ? 2 : 1);
+        detail::checkFinite(features, "MemoryBank::fit", "features");
+
+        Mat coreset;
+        if (params_.coresetRatio < 1.0) {
+            CoresetSampler::Params cp;
+            cp.ratio = params_.coresetRatio;
+            cp.projectionDims = params_.projectionDims;
+            cp.seed = params_.seed;
+            coresetIndices_ = CoresetSampler::create(cp)->select(features);
+            std::vector<int> sorted = coresetIndices_;
+            std::sort(sorted.begin(), sorted.end());  // bank order independent of selection order
+            coresetIndices_ = sorted;
+            coreset.create((int)sorted.size(), features.cols, CV_32F);
+            for (size_t i = 0; i < sorted.size(); ++i)
+                features.row(sorted[i]).copyTo(coreset.row((int)i));
+        } else {
+            coresetIndices_.resize(features.rows);
+            for (int i = 0; i < features.rows; ++i)
+                coresetIndices_[i] = i;
+            coreset = features;
+        }
+        transform_.release();
+        if (params_.mahalanobis) {
+            if (coreset.rows < 2)
+                CV_Error(Error::StsBadSize, format("MemoryBank::fit: features: the coreset keeps %d row(s) of %d; "
+                                                   "the Mahalanobis transform needs at least 2 (raise coresetRatio)",
+                                                   coreset.rows, features.rows));
+            transform_ = MahalanobisTransform::create(transformParams(params_));
+            transform_->fit(coreset);
+            transform_->apply(coreset, bank_);
+        } else {
+            bank_ = coreset.clone();
+        }
+        buildIndex();
+    }
+
+    void nearest(InputArray queries, OutputArray distances) const CV_OVERRIDE
+    {
+        if (!index_)
+            CV_Error(Error::StsError, "MemoryBank::nearest: the bank is empty: call fit() first");
+        Mat q = queries.getMat();
+        detail::checkFeatureMatrix(q, "MemoryBank::nearest", "queries", 1, bank_.cols);
+        Mat transformed;
+        transform(q, transformed);
+        Mat idx;
+        index_->search(transformed, 1, distances, idx);
+    }
+
+    void transform(InputArray features, OutputArray out) const CV_OVERRIDE
+    {
+        if (transform_)
+            transform_->apply(features, out);
+        else
+            features.copyTo(out);
+    }
+
+    Mat getBank() const CV_OVERRIDE { return bank_; }
+    Ptr<MahalanobisTransform> getTransform() const CV_OVERRIDE { return transform_; }
+    std::vector<int> getCoresetIndices() const CV_OVERRIDE { return coresetIndices_; }
+    MemoryBankParams getParams() const CV_OVERRIDE { return params_; }
+    int size() const CV_OVERRIDE { return bank_.rows; }
+    int dims() const CV_OVERRIDE { return bank_.cols; }
+    bool empty() const CV_OVERRIDE { return bank_.empty(); }
+    String getDefaultName() const CV_OVERRIDE { return "UniSLAD_MemoryBank"; }
+
+    void restore(InputArray bank, const Ptr<MahalanobisTransform>& transform)
+    {
+        const Mat b = bank.getMat();
+        detail::checkFeatureMatrix(b, "MemoryBank::create", "bank");
+        if (params_.mahalanobis && (!transform || transform->empty() || transform->dims() != b.cols))
+            CV_Error(Error::StsBadArg, format("MemoryBank::create: transform: expected a fitted transform of %d dims "
+                                              "(params.mahalanobis is set), found %s", b.cols,
+                                              !transform || transform->empty() ? "none" : format("%d dims", transform->dims()).c_str()));
+        bank_ = b.clone();
+        transform_ = params_.mahalanobis ? transform : Ptr<MahalanobisTransform>();
+        buildIndex();
+    }
+
+private:
+    void buildIndex()
+    {
+        index_ = NearestNeighborIndex::createExact(bank_.cols, params_.metric);
+        index_->add(bank_);
+    }
+
+    MemoryBankParams params_;
+    Mat bank_;
+    std::vector<int> coresetIndices_;
+    Ptr<MahalanobisTransform> transform_;
+    Ptr<NearestNeighborIndex> index_;
+};
+
+} // namespace
+
+Ptr<MemoryBank> MemoryBank::create(const MemoryBankParams& params)
+{
+    return makePtr<MemoryBankImpl>(params);
+}
+
+Ptr<MemoryBank> MemoryBank::create(const MemoryBankParams& params, InputArray bank, const Ptr<MahalanobisTransform>& transform)
+{
+    Ptr<MemoryBankImpl> b = makePtr<MemoryBankImpl>(params);
+    b->restore(bank, transform);
+    return b;
+}
+
+}} // namespace cv::uniSLAD

@@ -1,0 +1,136 @@
+// This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
+// LICENSE file found in the top-level directory of this distribution.
+#include "precomp.hpp"
+#include "opencv2/unislad.hpp"
+
+namespace cv {
+namespace uniSLAD {
+
+Params::Params()
+    : gridSize(28), patchSize(3), pretrainDims(256), localDims(512), backend(COMPUTE_CPU), batchSize(8),
+      localCoresetRatio(0.1), globalCoresetRatio(0.2), projectionDims(128),
+      regularization(MahalanobisTransform::RIDGE), regularizationEpsilon(1e-3),
+      imageFeatureMode(ImageFeatureConverter::PMP_LUM), q(3.0), alpha(0.05), gaussianShrinkage(-1.0),
+      w(0.5), wI(0.2), wIG(0.5), fusion(FUSION_CALIBRATED), calibrationFraction(0.2),
+      thresholdQuantile(0.99), thresholdMargin(0.5), mapSigma(4.0),
+      useLocal(true), useGlobal(true), useMahalanobis(true), usePatchBank(true), useImageDistribution(true),
+      seed(0), numThreads(0)
+{
+    localManifest = defaultModelDirectory() + "/mobilenet_v2_imagenet.yml";
+}
+
+Params Params::defaults(const String& modelDir)
+{
+    Params p;
+    const FeatureExtractorParams f = FeatureExtractorParams::defaults(modelDir);
+    p.localManifest = f.localManifest;
+    p.globalManifest = f.globalManifest;
+    p.gridSize = f.localAggregation.gridSize;
+    p.pretrainDims = f.localAggregation.pretrainDims;
+    p.localDims = f.localAggregation.targetDims;
+    return p;
+}
+
+Params Params::paper(const String& modelDir, const String& weights)
+{
+    Params p;
+    const FeatureExtractorParams f = FeatureExtractorParams::paper(modelDir, weights);
+    p.localManifest = f.localManifest;
+    p.globalManifest = f.globalManifest;
+    p.gridSize = f.localAggregation.gridSize;        // K = 56
+    p.pretrainDims = f.localAggregation.pretrainDims;
+    p.localDims = f.localAggregation.targetDims;
+    p.localCoresetRatio = 0.2;
+    p.globalCoresetRatio = 0.2;
+    p.q = 3.0;
+    p.alpha = 0.05;
+    p.wI = 0.2;
+    p.w = 0.5;
+    return p;
+}
+
+namespace {
+
+void writeStrings(FileStorage& fs, const char* key, const std::vector<String>& v)
+{
+    fs << key << "[";
+    for (const String& s : v)
+        fs << s;
+    fs << "]";
+}
+
+template <typename T>
+void readIfPresent(const FileNode& node, const char* key, T& value)
+{
+    const FileNode n = node[key];
+    if (!n.empty())
+        n >> value;
+}
+
+void readBool(const FileNode& node, const char* key, bool& value)
+{
+    const FileNode n = node[key];
+    if (!n.empty())
+        value = (int)n != 0;
+}
+
+} // namespace
+
+void Params::write(FileStorage& fs) const
+{
+    fs << "localManifest" << localManifest << "globalManifest" << globalManifest;
+    writeStrings(fs, "localTaps", localTaps);
+    writeStrings(fs, "globalTaps", globalTaps);
+    fs << "classTap" << classTap << "gridSize" << gridSize << "patchSize" << patchSize
+       << "pretrainDims" << pretrainDims << "localDims" << localDims << "backend" << backend << "batchSize" << batchSize
+       << "localCoresetRatio" << localCoresetRatio << "globalCoresetRatio" << globalCoresetRatio
+       << "projectionDims" << projectionDims << "regularization" << regularization
+       << "regularizationEpsilon" << regularizationEpsilon << "imageFeatureMode" << imageFeatureMode
+       << "q" << q << "alpha" << alpha << "gaussianShrinkage" << gaussianShrinkage
+       << "w" << w << "wI" << wI << "wIG" << wIG << "fusion" << fusion << "calibrationFraction" << calibrationFraction
+       << "thresholdQuantile" << thresholdQuantile << "thresholdMargin" << thresholdMargin << "mapSigma" << mapSigma
+       << "useLocal" << (int)useLocal << "useGlobal" << (int)useGlobal << "useMahalanobis" << (int)useMahalanobis
+       << "usePatchBank" << (int)usePatchBank << "useImageDistribution" << (int)useImageDistribution
+       << "seed" << seed << "numThreads" << numThreads;
+}
+
+void Params::read(const FileNode& node)
+{
+    readIfPresent(node, "localManifest", localManifest);
+    readIfPresent(node, "globalManifest", globalManifest);
+    readIfPresent(node, "localTaps", localTaps);
+    readIfPresent(node, "globalTaps", globalTaps);
+    readIfPresent(node, "classTap", classTap);
+    readIfPresent(node, "gridSize", gridSize);
+    readIfPresent(node, "patchSize", patchSize);
+    readIfPresent(node, "pretrainDims", pretrainDims);
+    readIfPresent(node, "localDims", localDims);
+    readIfPresent(node, "backend", backend);
+    readIfPresent(node, "batchSize", batchSize);
+    readIfPresent(node, "localCoresetRatio", localCoresetRatio);
+    readIfPresent(node, "globalCoresetRatio", globalCoresetRatio);
+    readIfPresent(node, "projectionDims", projectionDims);
+    readIfPresent(node, "regularization", regularization);
+    readIfPresent(node, "regularizationEpsilon", regularizationEpsilon);
+    readIfPresent(node, "imageFeatureMode", imageFeatureMode);
+    readIfPresent(node, "q", q);
+    readIfPresent(node, "alpha", alpha);
+    readIfPresent(node, "gaussianShrinkage", gaussianShrinkage);
+    readIfPresent(node, "w", w);
+    readIfPresent(node, "wI", wI);
+    readIfPresent(node, "wIG", wIG);
+    readIfPresent(node, "fusion", fusion);
+    readIfPresent(node, "calibrationFraction", calibrationFraction);
+    readIfPresent(node, "thresholdQuantile", thresholdQuantile);
+    readIfPresent(node, "thresholdMargin", thresholdMargin);
+    readIfPresent(node, "mapSigma", mapSigma);
+    readBool(node, "useLocal", useLocal);
+    readBool(node, "useGlobal", useGlobal);
+    readBool(node, "useMahalanobis", useMahalanobis);
+    readBool(node, "usePatchBank", usePatchBank);
+    readBool(node, "useImageDistribution", useImageDistribution);
+    readIfPresent(node, "seed", seed);
+    readIfPresent(node, "numThreads", numThreads);
+}
+
+}} // namespace cv::uniSLAD

@@ -1,0 +1,294 @@
+// This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
+// LICENSE file found in the top-level directory of this distribution.
+//
+// A fitted detector's state (parameters, backbone identities, banks, transforms, image features,
+// calibration, threshold) and its two serialisations: the binary model file of save()/load() and
+// cv::FileStorage for cv::Algorithm's write()/read().
+#include "precomp.hpp"
+#include "unislad_impl.hpp"
+#include "model_archive.hpp"
+
+#include <fstream>
+
+namespace cv {
+namespace uniSLAD {
+namespace detail {
+
+[[noreturn]] void stateError(const std::string& source, const std::string& what)
+{
+    CV_Error(Error::StsParseError, "UniSLAD model '" + source + "': " + what);
+}
+
+namespace {
+
+const int kStateFormat = 1;
+
+std::string baseName(const std::string& path)
+{
+    const size_t slash = path.find_last_of("/\\");
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+bool fileExists(const std::string& path)
+{
+    return (bool)std::ifstream(path);
+}
+
+
+const Mat& requireTensor(const ModelState& s, const String& name, const std::string& source)
+{
+    const Mat* m = s.tensor(name);
+    if (!m)
+        stateError(source, "missing tensor '" + name + "'");
+    return *m;
+}
+
+/** A bank's tensors: <prefix>_bank, and with MT <prefix>_mt_mean, <prefix>_mt_matrix. */
+void exportBank(ModelState& s, const char* prefix, const Ptr<MemoryBank>& bank)
+{
+    if (!bank)
+        return;
+    const std::string p = prefix;
+    s.tensors.push_back({ p + "_bank", bank->getBank() });
+    if (Ptr<MahalanobisTransform> t = bank->getTransform()) {
+        s.tensors.push_back({ p + "_mt_mean", t->getMean() });
+        s.tensors.push_back({ p + "_mt_matrix", t->getTransform() });
+    }
+}
+
+Ptr<MemoryBank> importBank(const ModelState& s, const char* prefix, MemoryBankParams bp, const std::string& source)
+{
+    const std::string p = prefix;
+    const Mat* bank = s.tensor(p + "_bank");
+    if (!bank)
+        return Ptr<MemoryBank>();
+    Ptr<MahalanobisTransform> t;
+    if (bp.mahalanobis) {
+        MahalanobisTransform::Params tp;
+        tp.regularization = bp.regularization;
+        const Mat& mean = requireTensor(s, p + "_mt_mean", source);
+        const Mat& matrix = requireTensor(s, p + "_mt_matrix", source);
+        if (mean.type() != CV_32F || matrix.type() != CV_32F || mean.rows != 1 || matrix.rows != matrix.cols ||
+            mean.cols != matrix.cols || matrix.cols != bank->cols)
+            stateError(source, format("bank '%s': transform of %s and %s does not fit a bank of %s", prefix,
+                                      describeMat(mean).c_str(), describeMat(matrix).c_str(), describeMat(*bank).c_str()));
+        t = MahalanobisTransform::create(mean, matrix, tp);
+    }
+    try {
+        return MemoryBank::create(bp, *bank, t);
+    } catch (const cv::Exception& e) {
+        stateError(source, std::string("bank '") + prefix + "': " + e.err);
+    }
+}
+
+Ptr<GaussianModel> refitGaussian(const ModelState& s, const char* name, double shrinkage, const std::string& source)
+{
+    const Mat* x = s.tensor(name);
+    if (!x)
+        return Ptr<GaussianModel>();
+    GaussianModel::Params gp;
+    gp.shrinkage = shrinkage;
+    Ptr<GaussianModel> g = GaussianModel::create(gp);
+    try {
+        g->fit(*x);  // deterministic: the loaded model scores exactly as the saved one
+    } catch (const cv::Exception& e) {
+        stateError(source, std::string("tensor '") + name + "': " + e.err);
+    }
+    return g;
+}
+
+} // namespace
+
+const Mat* ModelState::tensor(const String& name) const
+{
+    for (const auto& t : tensors)
+        if (t.first == name)
+            return &t.second;
+    return nullptr;
+}
+
+const String* ModelState::text(const String& name) const
+{
+    for (const auto& t : texts)
+        if (t.first == name)
+            return &t.second;
+    return nullptr;
+}
+
+ModelState UniSLADImpl::exportState() const
+{
+    if (!fitted_)
+        CV_Error(Error::StsError, "UniSLAD::save: the detector is not fitted: nothing to save");
+    ModelState s;
+    FileStorage fs(".yml", FileStorage::WRITE | FileStorage::MEMORY);
+    fs << "params" << "{";
+    params_.write(fs);
+    fs << "}";
+    s.paramsYaml = fs.releaseAndGetString();
+    s.texts.push_back({ "library_version", getVersionString() });
+    for (size_t i = 0; i < backbones_.size(); ++i) {
+        s.texts.push_back({ format("backbone%d_manifest", (int)i), backbones_[i].first });
+        s.texts.push_back({ format("backbone%d_sha256", (int)i), backbones_[i].second });
+    }
+    exportBank(s, "local", model_.localBank);
+    exportBank(s, "global", model_.globalBank);
+    exportBank(s, "class", model_.classBank);
+    if (!model_.localImageFeatures.empty()) s.tensors.push_back({ "local_image_features", model_.localImageFeatures });
+    if (!model_.globalImageFeatures.empty()) s.tensors.push_back({ "global_image_features", model_.globalImageFeatures });
+    if (!model_.classFeatures.empty()) s.tensors.push_back({ "class_features", model_.classFeatures });
+    s.tensors.push_back({ "calibration", stats_.toMat() });
+    s.tensors.push_back({ "threshold", Mat(1, 1, CV_32F, Scalar(threshold_)) });
+    return s;
+}
+
+void UniSLADImpl::importState(const ModelState& s, const std::string& source)
+{
+    Params p;
+    try {
+        FileStorage fs(s.paramsYaml, FileStorage::READ | FileStorage::MEMORY);
+        if (fs["params"].empty())
+            stateError(source, "the parameters lack their 'params' map");
+        p.read(fs["params"]);
+    } catch (const cv::Exception& e) {
+        stateError(source, "unreadable parameters: " + e.err);
+    }
+    try {
+        validateParams(p);
+    } catch (const cv::Exception& e) {
+        stateError(source, "invalid parameters: " + e.err);
+    }
+
+    // Backbones: found at the recorded path or, for a model moved to another machine, by file name in
+    // defaultModelDirectory(); their ONNX files must be the ones the model was fitted with.
+    std::vector<std::pair<String, String>> backbones;
+    for (int i = 0; s.text(format("backbone%d_manifest", i)); ++i) {
+        const String recorded = *s.text(format("backbone%d_manifest", i));
+        const String* sha = s.text(format("backbone%d_sha256", i));
+        String path = recorded;
+        if (!fileExists(path) && fileExists(defaultModelDirectory() + "/" + baseName(recorded)))
+            path = defaultModelDirectory() + "/" + baseName(recorded);
+        if (!fileExists(path))
+            stateError(source, "backbone manifest '" + recorded + "' not found (nor in " + defaultModelDirectory() +
+                       "); generate the backbones with models/ or set UNISLAD_MODEL_DIR");
+        const BackboneManifest m = BackboneManifest::read(path);
+        if (sha && !sha->empty() && m.sha256 != *sha)
+            stateError(source, "backbone '" + path + "' has SHA-256 " + m.sha256 + ", the model was fitted with " + *sha);
+        if (p.localManifest == recorded) p.localManifest = path;
+        if (p.globalManifest == recorded) p.globalManifest = path;
+        backbones.push_back({ path, m.sha256 });
+    }
+    if (backbones.empty())
+        stateError(source, "no backbone recorded");
+
+    FittedModel m;
+    MemoryBankParams bp;
+    bp.mahalanobis = p.useMahalanobis;
+    bp.regularization = p.regularization;
+    m.localBank = importBank(s, "local", bp, source);
+    m.globalBank = importBank(s, "global", bp, source);
+    bp.metric = NearestNeighborIndex::INNER_PRODUCT;
+    m.classBank = importBank(s, "class", bp, source);
+    m.localGaussian = refitGaussian(s, "local_image_features", p.gaussianShrinkage, source);
+    m.globalGaussian = refitGaussian(s, "global_image_features", p.gaussianShrinkage, source);
+    m.classGaussian = refitGaussian(s, "class_features", p.gaussianShrinkage, source);
+    if (m.localGaussian) m.localImageFeatures = s.tensor("local_image_features")->clone();
+    if (m.globalGaussian) m.globalImageFeatures = s.tensor("global_image_features")->clone();
+    if (m.classGaussian) m.classFeatures = s.tensor("class_features")->clone();
+    const bool patches = p.usePatchBank, images = p.useImageDistribution;
+    if ((patches && p.useLocal && !m.localBank) || (patches && p.useGlobal && !m.globalBank) ||
+        (images && p.useLocal && !m.localGaussian) || (images && p.useGlobal && (!m.globalGaussian || !m.classGaussian)))
+        stateError(source, "a component the parameters ask for is missing (truncated or edited file?)");
+
+    CalibrationStats stats;
+    try {
+        stats = CalibrationStats::fromMat(requireTensor(s, "calibration", source));
+    } catch (const cv::Exception& e) {
+        stateError(source, "tensor 'calibration': " + e.err);
+    }
+    const Mat& t = requireTensor(s, "threshold", source);
+    if (t.total() != 1 || t.type() != CV_32F || !std::isfinite(t.at<float>(0)))
+        stateError(source, "tensor 'threshold': expected one finite CV_32F value, found " + describeMat(t));
+
+    // Everything checked: replace the current state, then load the backbones.
+    params_ = p;
+    model_ = m;
+    stats_ = stats;
+    threshold_ = t.at<float>(0);
+    backbones_ = backbones;
+    extractor_.release();
+    fitted_ = false;
+    ensureExtractor();
+    fitted_ = true;
+}
+
+void UniSLADImpl::write(FileStorage& fs) const
+{
+    const ModelState s = exportState();
+    fs << "format" << kStateFormat;
+    fs << "params_yaml" << s.paramsYaml;
+    fs << "texts" << "{";
+    for (const auto& t : s.texts)
+        fs << t.first << t.second;
+    fs << "}" << "tensors" << "{";
+    for (const auto& t : s.tensors)
+        fs << t.first << t.second;
+    fs << "}";
+}
+
+void UniSLADImpl::read(const FileNode& node)
+{
+    const std::string source = "<FileStorage>";
+    if (node.empty() || !node.isMap())
+        stateError(source, "expected a map written by UniSLAD::write, found nothing");
+    const int format = node["format"].empty() ? -1 : (int)node["format"];
+    if (format != kStateFormat)
+        stateError(source, cv::format("expected state format %d, found %d", kStateFormat, format));
+    ModelState s;
+    node["params_yaml"] >> s.paramsYaml;
+    const FileNode texts = node["texts"], tensors = node["tensors"];
+    for (FileNodeIterator it = texts.begin(); it != texts.end(); ++it)
+        s.texts.push_back({ (*it).name(), (std::string)*it });
+    for (FileNodeIterator it = tensors.begin(); it != tensors.end(); ++it) {
+        Mat m;
+        *it >> m;
+        s.tensors.push_back({ (*it).name(), m });
+    }
+    importState(s, source);
+}
+
+// The model file: one archive section per item, "params" (YAML), "text/<name>", "tensor/<name>".
+void UniSLADImpl::save(const String& path) const
+{
+    const ModelState s = exportState();
+    ModelArchiveWriter w;
+    w.addText("params", s.paramsYaml);
+    for (const auto& t : s.texts)
+        w.addText("text/" + t.first, t.second);
+    for (const auto& t : s.tensors)
+        w.addTensor("tensor/" + t.first, t.second);
+    w.save(path);
+}
+
+} // namespace detail
+
+Ptr<UniSLAD> UniSLAD::load(const String& path)
+{
+    const detail::ModelArchiveReader r = detail::ModelArchiveReader::load(path);
+    detail::ModelState s;
+    if (!r.has("params"))
+        detail::stateError(path, "missing section 'params'");
+    s.paramsYaml = r.text("params");
+    for (const std::string& name : r.names()) {
+        if (name.rfind("text/", 0) == 0)
+            s.texts.push_back({ name.substr(5), r.text(name) });
+        else if (name.rfind("tensor/", 0) == 0)
+            s.tensors.push_back({ name.substr(7), r.tensor(name) });
+        else if (name != "params")
+            detail::stateError(path, "unknown section '" + name + "'");
+    }
+    Ptr<detail::UniSLADImpl> model = makePtr<detail::UniSLADImpl>(Params::defaults());
+    model->importState(s, path);
+    return model;
+}
+
+}} // namespace cv::uniSLAD

@@ -1,0 +1,266 @@
+// This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
+// LICENSE file found in the top-level directory of this distribution.
+//
+// The detector end to end on the tiny fixture backbone (16 x 16 input): fit, scores, maps,
+// persistence, determinism, threads, errors. Accuracy on realistic data is measured on the synthetic
+// MVTec LOCO style sets (tests/detector, BENCHMARKS.md).
+#include "test_precomp.hpp"
+#include "unislad_impl.hpp"
+
+#include <opencv2/imgproc.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <thread>
+
+namespace opencv_test { namespace {
+
+using namespace cv::uniSLAD;
+
+Params tinyParams()
+{
+    Params p;
+    p.localManifest = unisladFixturePath("tiny_backbone.yml");
+    p.localTaps = { "map", "deep" };
+    p.gridSize = 0;
+    p.pretrainDims = 8;
+    p.localDims = 8;
+    p.localCoresetRatio = 0.25;
+    p.globalCoresetRatio = 0.5;
+    p.projectionDims = 0;
+    return p;
+}
+
+/** 48 x 48 textured images; anomalous ones carry a bright spot. */
+Mat sampleImage(RNG& rng, bool anomalous)
+{
+    Mat img(48, 48, CV_8UC3);
+    rng.fill(img, RNG::UNIFORM, 90, 140);
+    GaussianBlur(img, img, Size(), 1.5);
+    circle(img, Point(rng.uniform(18, 30), rng.uniform(18, 30)), 8, Scalar(40, 60, 80), -1);
+    if (anomalous)
+        circle(img, Point(rng.uniform(6, 42), rng.uniform(6, 42)), 5, Scalar(255, 255, 255), -1);
+    return img;
+}
+
+std::vector<Mat> samples(int n, bool anomalous, uint64 seed)
+{
+    RNG rng(seed);
+    std::vector<Mat> v;
+    for (int i = 0; i < n; ++i)
+        v.push_back(sampleImage(rng, anomalous));
+    return v;
+}
+
+std::vector<uchar> fileBytes(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    return std::vector<uchar>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+class UniSLAD_Detector : public ::testing::Test
+{
+protected:
+    static void SetUpTestCase()
+    {
+        detector = UniSLAD::create(tinyParams());
+        detector->fit(samples(24, false, 1));
+    }
+    static void TearDownTestCase() { detector.release(); }
+    static Ptr<UniSLAD> detector;
+};
+Ptr<UniSLAD> UniSLAD_Detector::detector;
+
+TEST_F(UniSLAD_Detector, detect_gives_map_components_and_separates)
+{
+    ASSERT_FALSE(detector->empty());
+    const std::vector<Mat> good = samples(12, false, 2), bad = samples(12, true, 3);
+    std::vector<float> scores;
+    std::vector<int> labels;
+    for (int k = 0; k < 2; ++k)
+        for (const Mat& img : k ? bad : good) {
+            const Result r = detector->detect(img);
+            ASSERT_EQ(CV_32F, r.anomalyMap.type());
+            ASSERT_EQ(img.size(), r.anomalyMap.size());
+            EXPECT_TRUE(std::isfinite(r.score));
+            EXPECT_GE(r.classWeight, 0.f);
+            EXPECT_LE(r.classWeight, 1.f);
+            EXPECT_GT(r.patchLocal, 0.f);
+            EXPECT_GT(r.imageLocal, 0.f);
+            EXPECT_EQ(r.score > r.threshold, r.isAnomaly);
+            EXPECT_FLOAT_EQ(r.score, detector->predict(img));
+            scores.push_back(r.score);
+            labels.push_back(k);
+        }
+    EXPECT_GE(metrics::imageAUROC(scores, labels), 0.9);
+}
+
+TEST_F(UniSLAD_Detector, anomaly_map_peaks_at_the_defect)
+{
+    Mat img = samples(1, false, 5)[0];
+    circle(img, Point(38, 10), 5, Scalar(255, 255, 255), -1);
+    const Result r = detector->detect(img);
+    Point peak;
+    minMaxLoc(r.anomalyMap, nullptr, nullptr, nullptr, &peak);
+    EXPECT_LE(cv::norm(peak - Point(38, 10)), 12.0) << peak;
+}
+
+TEST_F(UniSLAD_Detector, batch_equals_single_and_threads_equal_serial)
+{
+    const std::vector<Mat> imgs = samples(6, true, 7);
+    const std::vector<float> batch = detector->predictBatch(imgs);
+    std::vector<float> serial;
+    for (const Mat& m : imgs)
+        serial.push_back(detector->predict(m));
+    EXPECT_EQ(serial, batch);
+    std::vector<std::vector<float>> threaded(4);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&, t] {
+            for (const Mat& m : imgs)
+                threaded[t].push_back(detector->predict(m));
+        });
+    for (std::thread& t : threads)
+        t.join();
+    for (int t = 0; t < 4; ++t)
+        EXPECT_EQ(serial, threaded[t]) << t;
+}
+
+TEST_F(UniSLAD_Detector, save_load_round_trip_is_bitwise)
+{
+    const std::string path = cv::tempfile(".unislad");
+    detector->save(path);
+    Ptr<UniSLAD> loaded = UniSLAD::load(path);
+    const std::vector<Mat> imgs = samples(5, true, 9);
+    EXPECT_EQ(detector->predictBatch(imgs), loaded->predictBatch(imgs));
+    EXPECT_EQ(detector->getThreshold(), loaded->getThreshold());
+    const Result a = detector->detect(imgs[0]), b = loaded->detect(imgs[0]);
+    EXPECT_EQ(0, cv::norm(a.anomalyMap, b.anomalyMap, NORM_INF));
+    // Saved again, the loaded model writes the same bytes.
+    const std::string again = cv::tempfile(".unislad");
+    loaded->save(again);
+    EXPECT_EQ(fileBytes(path), fileBytes(again));
+    std::remove(path.c_str());
+    std::remove(again.c_str());
+}
+
+TEST_F(UniSLAD_Detector, algorithm_filestorage_round_trip)
+{
+    const std::string path = cv::tempfile(".yml.gz");
+    detector->cv::Algorithm::save(path);
+    Ptr<UniSLAD> loaded = Algorithm::load<UniSLAD>(path);
+    ASSERT_FALSE(loaded.empty());
+    const std::vector<Mat> imgs = samples(3, false, 11);
+    EXPECT_EQ(detector->predictBatch(imgs), loaded->predictBatch(imgs));
+    std::remove(path.c_str());
+}
+
+TEST_F(UniSLAD_Detector, threshold_is_settable)
+{
+    Ptr<UniSLAD> copy = UniSLAD::create(tinyParams());
+    const std::string path = cv::tempfile(".unislad");
+    detector->save(path);
+    copy = UniSLAD::load(path);
+    std::remove(path.c_str());
+    const Mat img = samples(1, false, 12)[0];
+    copy->setThreshold(-1e9f);
+    EXPECT_TRUE(copy->detect(img).isAnomaly);
+    copy->setThreshold(1e9f);
+    EXPECT_FALSE(copy->detect(img).isAnomaly);
+    UNISLAD_EXPECT_THROW_MSG(copy->setThreshold(std::numeric_limits<float>::quiet_NaN()), "threshold", "finite");
+}
+
+TEST(UniSLAD_DetectorFit, same_seed_gives_identical_model_files)
+{
+    const std::vector<Mat> train = samples(10, false, 21);
+    std::vector<std::string> paths;
+    for (int run = 0; run < 2; ++run) {
+        Ptr<UniSLAD> d = UniSLAD::create(tinyParams());
+        d->fit(train);
+        paths.push_back(cv::tempfile(".unislad"));
+        d->save(paths.back());
+    }
+    EXPECT_EQ(fileBytes(paths[0]), fileBytes(paths[1]));
+    for (const std::string& p : paths)
+        std::remove(p.c_str());
+}
+
+TEST(UniSLAD_DetectorFit, calibration_images_progress_raw_mode_and_ablations)
+{
+    const std::vector<Mat> train = samples(10, false, 31), cal = samples(4, false, 32);
+    std::vector<std::string> stages;
+    Ptr<UniSLAD> d = UniSLAD::create(tinyParams());
+    d->fit(train, cal, [&](const String& stage, int, int) {
+        if (stages.empty() || stages.back() != stage)
+            stages.push_back(stage);
+    });
+    EXPECT_EQ("features", stages.front());
+    EXPECT_EQ("done", stages.back());
+    // Every ablation of Table III fits and scores.
+    struct Ablation { const char* name; bool Params::*field; };
+    const Ablation ablations[] = { { "RFE", &Params::useLocal }, { "VFE", &Params::useGlobal },
+                                   { "MT", &Params::useMahalanobis }, { "PMB", &Params::usePatchBank },
+                                   { "IDM", &Params::useImageDistribution } };
+    for (const Ablation& a : ablations) {
+        SCOPED_TRACE(a.name);
+        Params p = tinyParams();
+        p.*(a.field) = false;
+        p.fusion = FUSION_RAW;
+        Ptr<UniSLAD> ab = UniSLAD::create(p);
+        ab->fit(train, cal);
+        const Result r = ab->detect(cal[0]);
+        EXPECT_TRUE(std::isfinite(r.score));
+        EXPECT_EQ(cal[0].size(), r.anomalyMap.size());
+    }
+}
+
+TEST(UniSLAD_DetectorFit, errors)
+{
+    Ptr<UniSLAD> d = UniSLAD::create(tinyParams());
+    EXPECT_TRUE(d->empty());
+    UNISLAD_EXPECT_THROW_MSG(d->predict(samples(1, false, 1)[0]), "not fitted");
+    UNISLAD_EXPECT_THROW_MSG(d->save(cv::tempfile(".unislad")), "not fitted");
+    UNISLAD_EXPECT_THROW_MSG(d->fit(std::vector<Mat>{}), "images", "at least one image");
+    UNISLAD_EXPECT_THROW_MSG(d->fit(samples(2, false, 1)), "at least 3 nominal images", "found 2");
+    std::vector<Mat> withBad = samples(4, false, 1);
+    withBad[2] = Mat(4, 4, CV_8UC3, Scalar::all(0));
+    UNISLAD_EXPECT_THROW_MSG(d->fit(withBad), "images[2]", "at least 8x8");
+    Params p = tinyParams();
+    p.localCoresetRatio = 0;
+    UNISLAD_EXPECT_THROW_MSG(UniSLAD::create(p), "params.localCoresetRatio", "(0, 1]", "found 0");
+    p = tinyParams();
+    p.useLocal = p.useGlobal = false;
+    UNISLAD_EXPECT_THROW_MSG(UniSLAD::create(p), "at least one branch");
+    p = tinyParams();
+    p.fusion = 5;
+    UNISLAD_EXPECT_THROW_MSG(UniSLAD::create(p), "params.fusion", "found 5");
+    UNISLAD_EXPECT_THROW_MSG(UniSLAD::load("/nonexistent/model.unislad"), "/nonexistent/model.unislad");
+}
+
+TEST(UniSLAD_DetectorFit, load_checks_the_backbone)
+{
+    // A model fitted with a copy of the fixture backbone, whose manifest is then changed or removed.
+    const std::string dir = cv::tempfile("");
+    ASSERT_EQ(0, std::system(("mkdir -p '" + dir + "' && cp '" + unisladFixturePath("tiny_backbone.onnx") + "' '" +
+                              unisladFixturePath("tiny_backbone.yml") + "' '" + dir + "/'").c_str()));
+    Params p = tinyParams();
+    p.localManifest = dir + "/tiny_backbone.yml";
+    Ptr<UniSLAD> d = UniSLAD::create(p);
+    d->fit(samples(6, false, 41));
+    const std::string model = dir + "/model.unislad";
+    d->save(model);
+    EXPECT_NO_THROW(UniSLAD::load(model));
+    // Another ONNX file under the same manifest: the manifest's hash no longer matches the model's.
+    std::ifstream in(dir + "/tiny_backbone.yml");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const size_t at = text.find("sha256: \"") + 9;
+    text[at] = text[at] == '0' ? '1' : '0';
+    std::ofstream(dir + "/tiny_backbone.yml") << text;
+    UNISLAD_EXPECT_THROW_MSG(UniSLAD::load(model), model.c_str(), "SHA-256", "fitted with");
+    std::remove((dir + "/tiny_backbone.yml").c_str());
+    UNISLAD_EXPECT_THROW_MSG(UniSLAD::load(model), "tiny_backbone.yml", "not found");
+    ASSERT_EQ(0, std::system(("rm -rf '" + dir + "'").c_str()));
+}
+
+}} // namespace
