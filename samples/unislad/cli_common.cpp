@@ -136,10 +136,16 @@ void Options::printUsage(std::ostream& os) const
         os << "  " << names;
         if (k.defaultValue == "<none>")
             os << " (required)";
-        else if (!k.defaultValue.empty() && k.defaultValue != "false" && k.defaultValue != "true")
+        else if (!k.defaultValue.empty() && k.defaultValue != "false" && k.defaultValue != "true" && k.defaultValue != kOptional)
             os << " (default: " << k.defaultValue << ")";
         os << "\n      " << k.help << "\n";
     }
+}
+
+std::string Options::value(const std::string& name)
+{
+    const std::string v = parser_->get<cv::String>(name);
+    return v == kOptional ? std::string() : v;
 }
 
 std::vector<std::string> splitList(const std::string& text)

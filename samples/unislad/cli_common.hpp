@@ -35,6 +35,10 @@ struct Command
 /** The subcommands, in the order `unislad --help` lists them. */
 const std::vector<Command>& commands();
 
+/** Default of a value option that may be left out: Options::value() then returns "". (An empty
+    default makes an option a flag.) */
+constexpr const char* kOptional = "<optional>";
+
 /** Parses a subcommand's options: cv::CommandLineParser plus a check that every option is known
 (CommandLineParser ignores unknown ones) and a usage text built from `keys`. */
 class Options
@@ -51,6 +55,8 @@ public:
     bool done() const { return done_; }
     int exitCode() const { return exit_; }
     cv::CommandLineParser& parser() { return *parser_; }
+    /** A value option as text; "" for an optional one (default kOptional) that was not given. */
+    std::string value(const std::string& name);
 
     /** Prints "<prog>: <message>" and the usage to stderr; returns kExitUsage. */
     int usageError(const std::string& message) const;

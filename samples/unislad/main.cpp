@@ -16,10 +16,12 @@ namespace unislad {
 namespace cli {
 
 int runSynth(int argc, const char* const argv[]);
+int runEval(int argc, const char* const argv[]);
 
 const std::vector<Command>& commands()
 {
     static const std::vector<Command> list = {
+        {"eval", "fit and evaluate on MVTec AD / MVTec LOCO AD style data (Table II metrics)", &runEval},
         {"synth", "write synthetic MVTec AD / MVTec LOCO AD style data sets", &runSynth},
     };
     return list;

@@ -70,7 +70,7 @@ public:
             transform_->fit(coreset);
             transform_->apply(coreset, bank_);
         } else {
-            bank_ = coreset.clone();
+            transform(coreset, bank_);
         }
         buildIndex();
     }
@@ -89,10 +89,22 @@ public:
 
     void transform(InputArray features, OutputArray out) const CV_OVERRIDE
     {
-        if (transform_)
+        if (transform_) {
             transform_->apply(features, out);
-        else
+        } else if (params_.metric == NearestNeighborIndex::INNER_PRODUCT) {
+            // Without MT an inner-product bank still compares directions (cosine), as Eq. 17 does on
+            // the row-normalised output of MT: raw products would be unbounded.
+            Mat m = features.getMat(), n;
+            m.copyTo(n);
+            for (int i = 0; i < n.rows; ++i) {
+                const double len = cv::norm(n.row(i));
+                if (len > 0)
+                    n.row(i) *= 1.0 / len;
+            }
+            n.copyTo(out);
+        } else {
             features.copyTo(out);
+        }
     }
 
     Mat getBank() const CV_OVERRIDE { return bank_; }

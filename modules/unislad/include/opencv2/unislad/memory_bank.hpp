@@ -66,7 +66,8 @@ public:
         inner product). queries: M × d CV_32F; distances: M × 1 CV_32F. */
     CV_WRAP virtual void nearest(InputArray queries, OutputArray distances) const = 0;
 
-    /** @brief The queries as the bank sees them: Mahalanobis-transformed (or a copy without MT). */
+    /** @brief The queries as the bank sees them: Mahalanobis-transformed; without MT a copy, with
+        rows L2-normalised for INNER_PRODUCT (a cosine, as MT's Eq. 10 normalisation gives). */
     CV_WRAP virtual void transform(InputArray features, OutputArray transformed) const = 0;
 
     CV_WRAP virtual Mat getBank() const = 0;                           //!< the indexed vectors

@@ -1,0 +1,155 @@
+// This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
+// LICENSE file found in the top-level directory of this distribution.
+#include "dataset.hpp"
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <ostream>
+
+namespace fs = std::filesystem;
+
+namespace unislad {
+namespace cli {
+
+namespace {
+
+bool isImageFile(const fs::path& p)
+{
+    std::string ext = p.extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return (char)std::tolower(c); });
+    return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp" || ext == ".tif" || ext == ".tiff";
+}
+
+bool isDir(const fs::path& p)
+{
+    std::error_code ec;
+    return fs::is_directory(p, ec);
+}
+
+/** Masks of test image `stem` of defect folder `defect`, in either layout. */
+std::vector<std::string> masksFor(const fs::path& root, Layout layout, const std::string& defect, const std::string& stem)
+{
+    std::vector<std::string> masks;
+    if (layout == Layout::MVTecLOCO) {
+        const fs::path dir = root / "ground_truth" / defect / stem;
+        if (isDir(dir))
+            masks = listImages(dir.string());
+    } else {
+        for (const char* ext : { "_mask.png", ".png" }) {
+            const fs::path p = root / "ground_truth" / defect / (stem + ext);
+            std::error_code ec;
+            if (fs::is_regular_file(p, ec)) {
+                masks.push_back(p.string());
+                break;
+            }
+        }
+    }
+    return masks;
+}
+
+} // namespace
+
+std::vector<std::string> listImages(const std::string& dir)
+{
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+        if (it->is_regular_file(ec) && isImageFile(it->path()))
+            out.push_back(it->path().string());
+    if (ec)
+        CV_Error(cv::Error::StsError, "cannot list '" + dir + "': " + ec.message());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+Dataset readDataset(const std::string& categoryDir)
+{
+    const fs::path root(categoryDir);
+    if (!isDir(root / "train" / "good") || !isDir(root / "test"))
+        CV_Error(cv::Error::StsError, "'" + categoryDir + "' is not a category folder of the MVTec AD or MVTec LOCO AD "
+                 "layout: expected train/good and test/ inside");
+    Dataset d;
+    d.root = categoryDir;
+    d.name = fs::absolute(root).lexically_normal().filename().string();
+    if (d.name.empty())
+        d.name = fs::absolute(root).lexically_normal().parent_path().filename().string();
+    const bool loco = isDir(root / "test" / "logical_anomalies") || isDir(root / "validation" / "good");
+    d.layout = loco ? Layout::MVTecLOCO : Layout::MVTecAD;
+    d.train = listImages((root / "train" / "good").string());
+    if (isDir(root / "validation" / "good"))
+        d.validation = listImages((root / "validation" / "good").string());
+
+    std::vector<std::string> defects;
+    std::error_code ec;
+    for (fs::directory_iterator it(root / "test", ec), end; !ec && it != end; it.increment(ec))
+        if (it->is_directory(ec))
+            defects.push_back(it->path().filename().string());
+    std::sort(defects.begin(), defects.end());
+    for (const std::string& defect : defects) {
+        for (const std::string& path : listImages((root / "test" / defect).string())) {
+            TestItem item;
+            item.path = path;
+            item.defect = defect;
+            if (defect == "good")
+                item.kind = "good";
+            else if (defect == "logical_anomalies")
+                item.kind = "logical";
+            else
+                item.kind = "structural";
+            if (item.anomalous())
+                item.masks = masksFor(root, d.layout, defect, fs::path(path).stem().string());
+            d.test.push_back(item);
+        }
+    }
+    if (d.train.empty())
+        CV_Error(cv::Error::StsError, "'" + (root / "train" / "good").string() + "' holds no images");
+    if (d.test.empty())
+        CV_Error(cv::Error::StsError, "'" + (root / "test").string() + "' holds no images");
+    return d;
+}
+
+std::vector<std::string> loadImages(const std::vector<std::string>& paths, std::vector<cv::Mat>& images, std::ostream& log)
+{
+    std::vector<std::string> loaded;
+    images.clear();
+    for (const std::string& p : paths) {
+        cv::Mat img;
+        try {
+            img = cv::imread(p, cv::IMREAD_ANYDEPTH | cv::IMREAD_COLOR);
+        } catch (const cv::Exception& e) {
+            log << "skipping " << p << ": " << e.err << "\n";
+            continue;
+        }
+        if (img.empty()) {
+            log << "skipping " << p << ": not a readable image\n";
+            continue;
+        }
+        if (img.depth() != CV_8U && img.depth() != CV_16U) {
+            log << "skipping " << p << ": unsupported pixel depth (8- or 16-bit images only)\n";
+            continue;
+        }
+        images.push_back(img);
+        loaded.push_back(p);
+    }
+    return loaded;
+}
+
+cv::Mat loadMask(const TestItem& item, const cv::Size& size)
+{
+    cv::Mat mask(size, CV_8U, cv::Scalar(0));
+    for (const std::string& p : item.masks) {
+        cv::Mat m = cv::imread(p, cv::IMREAD_GRAYSCALE);
+        if (m.empty())
+            CV_Error(cv::Error::StsError, "cannot read mask '" + p + "'");
+        if (m.size() != size)
+            cv::resize(m, m, size, 0, 0, cv::INTER_NEAREST);
+        mask |= (m > 0);
+    }
+    return mask;
+}
+
+} // namespace cli
+} // namespace unislad

@@ -1,0 +1,56 @@
+// This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
+// LICENSE file found in the top-level directory of this distribution.
+#ifndef UNISLAD_SAMPLES_DATASET_HPP
+#define UNISLAD_SAMPLES_DATASET_HPP
+
+// A category of an anomaly detection data set in the MVTec AD or MVTec LOCO AD folder layout, as the
+// real downloads and `unislad synth` write them:
+//   MVTec LOCO AD: train/good, validation/good, test/{good,logical_anomalies,structural_anomalies},
+//                  ground_truth/<type>/NNN/*.png (one folder per image, one or more masks in it)
+//   MVTec AD:      train/good, test/{good,<defect>...}, ground_truth/<defect>/NNN_mask.png
+
+#include <opencv2/core.hpp>
+
+#include <string>
+#include <vector>
+
+namespace unislad {
+namespace cli {
+
+enum class Layout { MVTecAD, MVTecLOCO };
+
+/** One test image and what is known about it. */
+struct TestItem
+{
+    std::string path;
+    std::string defect;            //!< folder under test/: "good", "logical_anomalies", "scratch", ...
+    std::string kind;              //!< "good", "logical" or "structural" (every MVTec AD defect is structural)
+    std::vector<std::string> masks; //!< ground-truth mask files (their union); empty for good images
+    bool anomalous() const { return kind != "good"; }
+};
+
+struct Dataset
+{
+    std::string root, name;
+    Layout layout = Layout::MVTecAD;
+    std::vector<std::string> train, validation;  //!< image paths, sorted
+    std::vector<TestItem> test;
+};
+
+/** Reads a category folder; raises cv::Exception naming the folder when it is not one of the layouts. */
+Dataset readDataset(const std::string& categoryDir);
+
+/** The images of a folder (png, jpg, jpeg, bmp, tif, tiff; sorted by name). */
+std::vector<std::string> listImages(const std::string& dir);
+
+/** Loads images as 8-bit BGR, or 16-bit when the file is; an unreadable file is reported on `log`
+    ("skipping <path>: <why>") and left out, never silently. Returns the paths actually loaded. */
+std::vector<std::string> loadImages(const std::vector<std::string>& paths, std::vector<cv::Mat>& images, std::ostream& log);
+
+/** The union of a test item's masks at the image's size (CV_8U, 255 = anomalous); zeros without masks. */
+cv::Mat loadMask(const TestItem& item, const cv::Size& size);
+
+} // namespace cli
+} // namespace unislad
+
+#endif // UNISLAD_SAMPLES_DATASET_HPP

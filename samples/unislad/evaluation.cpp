@@ -1,0 +1,151 @@
+// This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
+// LICENSE file found in the top-level directory of this distribution.
+#include "evaluation.hpp"
+#include "progress.hpp"
+
+#include <opencv2/imgproc.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <ostream>
+
+namespace unislad {
+namespace cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds(Clock::time_point since)
+{
+    return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+/** AUROC of good images against the items `pick` selects; -1 when either side is empty. */
+template <typename Pick>
+double aurocOf(const std::vector<ScoredItem>& items, Pick pick)
+{
+    std::vector<float> scores;
+    std::vector<int> labels;
+    bool pos = false, neg = false;
+    for (const ScoredItem& s : items) {
+        const bool good = !s.item.anomalous();
+        if (!good && !pick(s.item))
+            continue;
+        scores.push_back(s.result.score);
+        labels.push_back(good ? 0 : 1);
+        (good ? neg : pos) = true;
+    }
+    return pos && neg ? cv::uniSLAD::metrics::imageAUROC(scores, labels) : -1.0;
+}
+
+/** Map and mask at most 256 px on a side (pixel metrics over full-size MVTec images would need GBs). */
+void shrinkForPixels(const cv::Mat& map, const cv::Mat& mask, cv::Mat& smallMap, cv::Mat& smallMask)
+{
+    const int side = std::max(map.cols, map.rows);
+    if (side <= 256) {
+        smallMap = map;
+        smallMask = mask;
+        return;
+    }
+    const double f = 256.0 / side;
+    const cv::Size s(std::max(1, (int)std::lround(map.cols * f)), std::max(1, (int)std::lround(map.rows * f)));
+    cv::resize(map, smallMap, s, 0, 0, cv::INTER_AREA);
+    cv::resize(mask, smallMask, s, 0, 0, cv::INTER_NEAREST);
+}
+
+} // namespace
+
+cv::Ptr<cv::uniSLAD::UniSLAD> fitOnDataset(const cv::uniSLAD::Params& params, const Dataset& data,
+                                           const EvalOptions& options, Evaluation& eval, std::ostream& log)
+{
+    std::vector<cv::Mat> train, calibration;
+    loadImages(data.train, train, log);
+    loadImages(data.validation, calibration, log);
+    eval.trainImages = (int)train.size();
+    eval.calibrationImages = (int)calibration.size();
+    cv::Ptr<cv::uniSLAD::UniSLAD> detector = cv::uniSLAD::UniSLAD::create(params);
+    Progress progress("fit " + data.name, options.quiet);
+    const auto start = Clock::now();
+    detector->fit(train, calibration, [&](const cv::String& stage, int done, int total) { progress.update(stage, done, total); });
+    eval.fitSeconds = seconds(start);
+    progress.finish();
+    return detector;
+}
+
+void evaluateDetector(const cv::Ptr<cv::uniSLAD::UniSLAD>& detector, const Dataset& data, const EvalOptions& options,
+                      Evaluation& eval, std::ostream& log)
+{
+    eval.category = data.name;
+    eval.layout = data.layout;
+    eval.items.clear();
+    std::vector<cv::Mat> maps, masks;
+    Progress progress("eval " + data.name, options.quiet);
+    double detectSeconds = 0;
+    int done = 0;
+    for (const TestItem& item : data.test) {
+        std::vector<cv::Mat> one;
+        if (loadImages({ item.path }, one, log).empty())
+            continue;
+        const auto start = Clock::now();
+        ScoredItem s{ item, detector->detect(one[0]) };
+        detectSeconds += seconds(start);
+        if (options.pixelMetrics) {
+            cv::Mat m, k;
+            shrinkForPixels(s.result.anomalyMap, loadMask(item, one[0].size()), m, k);
+            maps.push_back(m.clone());
+            masks.push_back(k.clone());
+        }
+        if (!options.keepMaps)
+            s.result.anomalyMap.release();
+        eval.items.push_back(s);
+        progress.update("images", ++done, (int)data.test.size());
+    }
+    progress.finish();
+    if (eval.items.empty())
+        CV_Error(cv::Error::StsError, "no readable test image in '" + data.root + "/test'");
+    eval.msPerImage = 1000.0 * detectSeconds / eval.items.size();
+
+    eval.aurocLogical = aurocOf(eval.items, [](const TestItem& t) { return t.kind == "logical"; });
+    eval.aurocStructural = aurocOf(eval.items, [](const TestItem& t) { return t.kind == "structural"; });
+    eval.aurocAll = aurocOf(eval.items, [](const TestItem&) { return true; });
+    if (eval.aurocLogical >= 0 && eval.aurocStructural >= 0)
+        eval.aurocMean = 0.5 * (eval.aurocLogical + eval.aurocStructural);
+    else
+        eval.aurocMean = std::max(eval.aurocLogical, eval.aurocStructural);
+    for (const TestItem& t : data.test)
+        if (t.anomalous() && !eval.aurocPerDefect.count(t.defect)) {
+            const std::string defect = t.defect;
+            eval.aurocPerDefect[defect] = aurocOf(eval.items, [&](const TestItem& x) { return x.defect == defect; });
+        }
+    std::vector<float> scores;
+    std::vector<int> labels;
+    for (const ScoredItem& s : eval.items) {
+        scores.push_back(s.result.score);
+        labels.push_back(s.item.anomalous() ? 1 : 0);
+    }
+    if (eval.aurocAll >= 0)
+        eval.f1Max = cv::uniSLAD::metrics::f1Max(scores, labels, &eval.f1Threshold);
+    bool anyAnomalousPixel = false;
+    for (const cv::Mat& k : masks)
+        anyAnomalousPixel = anyAnomalousPixel || cv::countNonZero(k) > 0;
+    if (options.pixelMetrics && anyAnomalousPixel) {
+        eval.pixelAUROC = cv::uniSLAD::metrics::pixelAUROC(maps, masks);
+        eval.auPRO = cv::uniSLAD::metrics::auPRO(maps, masks, 0.3);
+    }
+}
+
+std::string tableCell(const Evaluation& e)
+{
+    auto pct = [](double v) {
+        char buf[16];
+        if (v < 0)
+            return std::string("-");
+        std::snprintf(buf, sizeof(buf), "%.1f", 100.0 * v);
+        return std::string(buf);
+    };
+    return pct(e.aurocLogical) + "/" + pct(e.aurocStructural) + "/" + pct(e.aurocMean);
+}
+
+} // namespace cli
+} // namespace unislad

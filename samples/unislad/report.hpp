@@ -1,0 +1,24 @@
+// This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
+// LICENSE file found in the top-level directory of this distribution.
+#ifndef UNISLAD_SAMPLES_REPORT_HPP
+#define UNISLAD_SAMPLES_REPORT_HPP
+
+// The files `unislad eval --report DIR` writes per category: metrics.json and scores.csv.
+
+#include "evaluation.hpp"
+
+#include <string>
+
+namespace unislad {
+namespace cli {
+
+/** Writes <dir>/metrics.json and <dir>/scores.csv (creating dir), each atomically. */
+void writeReport(const std::string& dir, const Evaluation& e, float threshold);
+
+/** Writes text to path through a temporary file and a rename; raises cv::Exception naming the path. */
+void writeTextAtomic(const std::string& path, const std::string& text);
+
+} // namespace cli
+} // namespace unislad
+
+#endif // UNISLAD_SAMPLES_REPORT_HPP
