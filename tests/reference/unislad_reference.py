@@ -327,7 +327,9 @@ def main():
         table.add(f"{mode}: S_p^g maps (Eq. 16)", out["patchGlobalMaps"], [np.ravel(c["patchGlobal"]) for c in comps])
         table.add(f"{mode}: max S_p^l", res["patchLocal"], [c["patchLocal"].max() for c in comps])
         table.add(f"{mode}: max S_p^g", res["patchGlobal"], [c["patchGlobal"].max() for c in comps])
-        table.add(f"{mode}: w_p (Eq. 17)", res["classWeight"], [c["classWeight"] for c in comps])
+        # w_p is a clamped cosine in [0, 1]: compared on that scale (where MT leaves the class features
+        # nearly orthogonal, w_p ~ 1e-3 and its float32 rounding, ~1e-5, would dominate a relative test).
+        table.add(f"{mode}: w_p (Eq. 17), scale 1", res["classWeight"], [c["classWeight"] for c in comps], scale=1.0)
         table.add(f"{mode}: S_i^l (Eq. 19)", res["imageLocal"], [c["imageLocal"] for c in comps])
         table.add(f"{mode}: global image score", res["imageGlobal"], [c["imageGlobal"] for c in comps])
         table.add(f"{mode}: class score", res["imageClass"], [c["imageClass"] for c in comps])
