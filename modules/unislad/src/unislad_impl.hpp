@@ -42,7 +42,8 @@ struct ModelState
     const String* text(const String& name) const;
 };
 
-class UniSLADImpl CV_FINAL : public UniSLAD
+// Exported (CV_EXPORTS) so that tests/reference can drive the fitted model's internals.
+class CV_EXPORTS UniSLADImpl CV_FINAL : public UniSLAD
 {
 public:
     explicit UniSLADImpl(const Params& params);
@@ -72,6 +73,10 @@ public:
     ComponentScores components(const FeatureSet& f, int i) const;
     /** The model fitted on a feature set (banks and Gaussians as the ablation switches ask). */
     FittedModel fitModel(const FeatureSet& f, const ProgressCallback* progress) const;
+    /** The model fitted by fit() or load() (banks, Gaussians), read-only. */
+    const FittedModel& fittedModel() const { return model_; }
+    /** The calibration statistics estimated by fit() (used by FUSION_CALIBRATED), read-only. */
+    const CalibrationStats& calibrationStats() const { return stats_; }
 
 private:
     Result resultFor(const FeatureSet& f, int i, const Size& imageSize, bool withMap) const;
