@@ -21,18 +21,41 @@ import numpy as np
 # Enum values of the C++ API (opencv2/unislad/*.hpp), checked so that the reference refuses settings it
 # does not implement instead of silently computing something else.
 RIDGE = 0
+LEDOIT_WOLF = 1
 PMP_LUM = 3
 
 
 # --- Patch-level memory bank (III-B) -------------------------------------------------------------------
 
-def mahalanobis_fit(coreset, epsilon):
-    """Eq. 6-8 on the coreset rows: mean, covariance (1/(n-1)), ridge eps*tr/d, inverse, eigh, L2."""
+def ledoit_wolf_shrinkage(x):
+    """The Ledoit-Wolf shrinkage of sklearn.covariance.ledoit_wolf_shrinkage (assume_centered=False)."""
+    n, d = x.shape
+    xc = x - x.mean(axis=0)
+    emp_cov = xc.T @ xc / n
+    mu = np.trace(emp_cov) / d
+    x2 = xc ** 2
+    emp_cov_trace = x2.sum(axis=0) / n
+    beta_ = (x2.T @ x2).sum()
+    delta_ = ((xc.T @ xc) ** 2).sum() / n ** 2
+    beta = 1.0 / (d * n) * (beta_ / n - delta_)
+    delta = (delta_ - 2.0 * mu * emp_cov_trace.sum() + d * mu ** 2) / d
+    beta = min(beta, delta)
+    return 0.0 if beta == 0 else beta / delta
+
+
+def mahalanobis_fit(coreset, regularization, epsilon):
+    """Eq. 6-8 on the coreset rows: mean, covariance (1/(n-1)), regularised as documented (ridge:
+    Sigma + eps*tr/d*I; Ledoit-Wolf: (1-delta)*Sigma + delta*tr/d*I, delta estimated when eps < 0),
+    inverse, eigh, L2."""
     n, d = coreset.shape
     mean = coreset.mean(axis=0)
     centred = coreset - mean
     sigma = centred.T @ centred / (n - 1)                                # Eq. 6
-    sigma_reg = sigma + epsilon * np.trace(sigma) / d * np.eye(d)        # documented ridge
+    if regularization == RIDGE:
+        sigma_reg = sigma + epsilon * np.trace(sigma) / d * np.eye(d)
+    else:
+        delta = ledoit_wolf_shrinkage(coreset) if epsilon < 0 else epsilon
+        sigma_reg = (1 - delta) * sigma + delta * np.trace(sigma) / d * np.eye(d)
     inverse = np.linalg.inv(sigma_reg)                                   # Eq. 7: Sigma^-1 ...
     inverse = (inverse + inverse.T) / 2
     lam, u = np.linalg.eigh(inverse)                                     # ... = U Lambda U^T
@@ -50,9 +73,9 @@ def mahalanobis_apply(x, mean, l2):
 class Bank:
     """M = MT(F_p) (Eq. 11) with the transform fitted on F_p itself."""
 
-    def __init__(self, features, indices, epsilon):
+    def __init__(self, features, indices, regularization, epsilon):
         coreset = features[indices]
-        self.mean, self.l2 = mahalanobis_fit(coreset, epsilon)
+        self.mean, self.l2 = mahalanobis_fit(coreset, regularization, epsilon)
         self.bank = mahalanobis_apply(coreset, self.mean, self.l2)
 
     def min_l2(self, queries):
@@ -142,9 +165,12 @@ class Reference:
         eps = params["regularizationEpsilon"]
         self.k = int(round(np.sqrt(train["localCells"])))
         self.g = int(round(np.sqrt(train["globalCells"])))
-        self.local_bank = Bank(train["local"], coreset["local"], eps)
-        self.global_bank = Bank(train["global"], coreset["global"], eps)
-        self.class_bank = Bank(train["cls"], np.arange(train["count"]), eps)   # all class features, no coreset
+        reg = params["regularization"]
+        self.local_bank = Bank(train["local"], coreset["local"], reg, eps)
+        self.global_bank = Bank(train["global"], coreset["global"], reg, eps)
+        # all class features, no coreset; Ledoit-Wolf estimated unless the class bank uses the ridge
+        cls_reg = params["classRegularization"]
+        self.class_bank = Bank(train["cls"], np.arange(train["count"]), cls_reg, eps if cls_reg == RIDGE else -1.0)
         q, a = params["q"], params["alpha"]
         self.local_gauss = Gaussian(np.stack([image_feature(x, q, a) for x in per_image(train, "local")]))
         self.global_gauss = Gaussian(np.stack([image_feature(x, q, a) for x in per_image(train, "global")]))
@@ -222,7 +248,7 @@ def read_case(path):
     pn = node("params")
     params = {k: pn.getNode(k).real() for k in
               ("q", "alpha", "w", "wI", "wIG", "regularizationEpsilon", "gaussianShrinkage", "thresholdQuantile",
-               "thresholdMargin", "regularization", "imageFeatureMode", "fusion")}
+               "thresholdMargin", "regularization", "classRegularization", "imageFeatureMode", "fusion")}
     for k in ("useLocal", "useGlobal", "useMahalanobis", "usePatchBank", "useImageDistribution"):
         params[k] = int(pn.getNode(k).real())
     sets = {}

@@ -10,6 +10,7 @@ Params::Params()
     : gridSize(28), patchSize(3), pretrainDims(256), localDims(512), backend(COMPUTE_CPU), batchSize(8),
       localCoresetRatio(0.1), globalCoresetRatio(0.2), projectionDims(128),
       regularization(MahalanobisTransform::RIDGE), regularizationEpsilon(1e-3),
+      classRegularization(MahalanobisTransform::LEDOIT_WOLF),
       imageFeatureMode(ImageFeatureConverter::PMP_LUM), q(3.0), alpha(0.05), gaussianShrinkage(-1.0),
       w(0.5), wI(0.2), wIG(0.5), fusion(FUSION_CALIBRATED), calibrationFraction(0.2),
       thresholdQuantile(0.99), thresholdMargin(0.5), mapSigma(4.0),
@@ -85,7 +86,8 @@ void Params::write(FileStorage& fs) const
        << "pretrainDims" << pretrainDims << "localDims" << localDims << "backend" << backend << "batchSize" << batchSize
        << "localCoresetRatio" << localCoresetRatio << "globalCoresetRatio" << globalCoresetRatio
        << "projectionDims" << projectionDims << "regularization" << regularization
-       << "regularizationEpsilon" << regularizationEpsilon << "imageFeatureMode" << imageFeatureMode
+       << "regularizationEpsilon" << regularizationEpsilon << "classRegularization" << classRegularization
+       << "imageFeatureMode" << imageFeatureMode
        << "q" << q << "alpha" << alpha << "gaussianShrinkage" << gaussianShrinkage
        << "w" << w << "wI" << wI << "wIG" << wIG << "fusion" << fusion << "calibrationFraction" << calibrationFraction
        << "thresholdQuantile" << thresholdQuantile << "thresholdMargin" << thresholdMargin << "mapSigma" << mapSigma
@@ -112,6 +114,7 @@ void Params::read(const FileNode& node)
     readIfPresent(node, "projectionDims", projectionDims);
     readIfPresent(node, "regularization", regularization);
     readIfPresent(node, "regularizationEpsilon", regularizationEpsilon);
+    readIfPresent(node, "classRegularization", classRegularization);
     readIfPresent(node, "imageFeatureMode", imageFeatureMode);
     readIfPresent(node, "q", q);
     readIfPresent(node, "alpha", alpha);

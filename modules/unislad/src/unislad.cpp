@@ -79,6 +79,14 @@ void validateParams(const Params& p)
     checkValueRange(p.mapSigma, 0, 1e3, f, "params.mapSigma");
     checkValueRange(p.q, 0, 1e3, f, "params.q", true, false);
     checkValueRange(p.alpha, 0, 0.5, f, "params.alpha", false, true);
+    for (int r : { p.regularization, p.classRegularization })
+        if (r != MahalanobisTransform::RIDGE && r != MahalanobisTransform::LEDOIT_WOLF)
+            CV_Error(Error::StsOutOfRange, format("%s: params.regularization, params.classRegularization: expected RIDGE (0) "
+                                                  "or LEDOIT_WOLF (1), found %d", f, r));
+    if (p.regularization == MahalanobisTransform::RIDGE)
+        checkValueRange(p.regularizationEpsilon, 0, 1e6, f, "params.regularizationEpsilon (ridge)");
+    else if (p.regularizationEpsilon != -1.0)
+        checkValueRange(p.regularizationEpsilon, 0, 1, f, "params.regularizationEpsilon (Ledoit-Wolf shrinkage, -1: estimate)");
     if (p.fusion != FUSION_RAW && p.fusion != FUSION_CALIBRATED)
         CV_Error(Error::StsOutOfRange, format("%s: params.fusion: expected FUSION_RAW (0) or FUSION_CALIBRATED (1), found %d", f, p.fusion));
     if (!p.useLocal && !p.useGlobal)
@@ -186,8 +194,14 @@ FittedModel UniSLADImpl::fitModel(const FeatureSet& f, const ProgressCallback* p
             report(progress, "global bank", 1, 1);
         }
         if (params_.useLocal && params_.useGlobal) {
-            // Class bank: every class feature (no coreset), searched by inner product (Eq. 17).
+            // Class bank: every class feature (no coreset), searched by inner product (Eq. 17). With
+            // one vector per image there are far fewer samples than dimensions: a ridge would weight
+            // every direction unseen in training ~1/sqrt(ε) times more than a typical one, so that any
+            // new image is nearly orthogonal to the bank and w_p collapses to 0. Ledoit-Wolf shrinkage
+            // (estimated) keeps the transform well-conditioned.
             bp.coresetRatio = 1.0;
+            bp.regularization = params_.classRegularization;
+            bp.epsilon = params_.classRegularization == MahalanobisTransform::RIDGE ? params_.regularizationEpsilon : -1.0;
             bp.metric = NearestNeighborIndex::INNER_PRODUCT;
             m.classBank = MemoryBank::create(bp);
             m.classBank->fit(f.cls);

@@ -187,6 +187,7 @@ void UniSLADImpl::importState(const ModelState& s, const std::string& source)
     m.localBank = importBank(s, "local", bp, source);
     m.globalBank = importBank(s, "global", bp, source);
     bp.metric = NearestNeighborIndex::INNER_PRODUCT;
+    bp.regularization = p.classRegularization;
     m.classBank = importBank(s, "class", bp, source);
     m.localGaussian = refitGaussian(s, "local_image_features", p.gaussianShrinkage, source);
     m.globalGaussian = refitGaussian(s, "global_image_features", p.gaussianShrinkage, source);

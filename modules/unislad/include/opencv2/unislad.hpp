@@ -75,8 +75,11 @@ struct CV_EXPORTS_W_SIMPLE Params
     CV_PROP_RW double localCoresetRatio;          //!< coreset ratio of the local bank (0.1; paper 0.2)
     CV_PROP_RW double globalCoresetRatio;         //!< coreset ratio of the global bank (0.2; paper 0.2)
     CV_PROP_RW int projectionDims;                //!< random projection of the coreset selection (128)
-    CV_PROP_RW int regularization;                //!< MahalanobisTransform::Regularization (RIDGE)
-    CV_PROP_RW double regularizationEpsilon;      //!< ridge ε relative to the mean variance (1e-3)
+    CV_PROP_RW int regularization;                //!< MahalanobisTransform::Regularization of the patch banks (RIDGE)
+    CV_PROP_RW double regularizationEpsilon;      //!< RIDGE: ε relative to the mean variance (1e-3);
+                                                  //!< LEDOIT_WOLF: fixed shrinkage in [0, 1], -1 to estimate it
+    CV_PROP_RW int classRegularization;           //!< of the class bank (LEDOIT_WOLF, shrinkage estimated):
+                                                  //!< it holds one vector per image, far fewer than dimensions
 
     // --- Image-level distribution maps (III-C) ----------------------------------------------------
     CV_PROP_RW int imageFeatureMode;              //!< ImageFeatureConverter::Mode (PMP_LUM; Table IV)
