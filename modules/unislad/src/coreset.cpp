@@ -34,7 +34,12 @@
 //     the distances of both centres to a few pivot centres (the first selected ones) rejects most
 //     far clusters without touching their centre vectors;
 //   * inside a remaining cluster, point x is skipped when d²(c', c_j) >= 4 mind(x);
-//   * every other point gets dist²(x, c') and moves to c' when strictly closer.
+//   * every other point gets dist²(x, c') and moves to c' when strictly closer; the distance is
+//     accumulated in stages and abandoned as soon as a partial sum reaches mind(x) (exact: partial
+//     sums of the same lanes never exceed the full value).
+// Each cluster stores a copy of its members' rows contiguously, so the updates stream through
+// memory; leaving rows are replaced by the cluster's last row. Memory: the projected rows once
+// (twice, briefly, while they are distributed), plus O(N + k·d') bookkeeping.
 // Skipping is only done when it is provably safe for the computed (rounded) values: the comparisons
 // carry a relative margin larger than the rounding error of the squared distances, so the skipped
 // points are exactly those whose computed distance to c' would not have been smaller than mind(x).

@@ -22,11 +22,13 @@ Euclidean distance to its nearest centre is the largest (ties go to the smallest
 result is the list of selected row indices, in selection order.
 
 The selection is exact: it equals what the plain O(N·k·d') greedy algorithm computes on the projected
-rows, for any thread count. It is computed without an N × N matrix, in O(N·d') memory, with the
-triangle inequality pruning every cluster of points that a new centre cannot reach (see the source
-for the algorithm). Pruning is effective when the data has a low intrinsic dimension (clusters,
-manifolds, as patch features do); on isotropic random data every point must be revisited at every
-step, and the cost approaches N·k·d'.
+rows (squared distances computed in float, with one fixed summation order), for any thread count.
+It is computed without an N × N matrix, in O(N·d') memory (about 2·N·d'·4 bytes at the peak), in
+parallel (cv::parallel_for_), with the triangle inequality pruning every cluster of points that a new
+centre cannot reach and exact early exits in the distance evaluations (see the source for the
+algorithm). Pruning is effective when the data has a low intrinsic dimension (clusters, manifolds);
+on isotropic data (random noise, or blobs of it) most points must be revisited at every step and the
+cost approaches N·k·d'.
 
 Randomness, from the seed only: the projection matrix is filled by `cv::RNG(seed)` (see project());
 a random start row, when `startIndex` is negative, is `cv::RNG(seed).uniform(0, N)` (an independent
