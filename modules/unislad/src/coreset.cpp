@@ -796,7 +796,7 @@ public:
         setParams(p);
     }
 
-    String getDefaultName() const CV_OVERRIDE { return "UniSLAD.CoresetSampler"; }
+    String getDefaultName() const CV_OVERRIDE { return "UniSLAD_CoresetSampler"; }
 
 private:
     /** Projected (or copied, continuous) rows of a checked feature matrix. */

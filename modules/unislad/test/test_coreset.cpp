@@ -312,7 +312,7 @@ TEST(UniSLAD_Coreset, deterministic_across_threads_and_seeds)
 TEST(UniSLAD_Coreset, params_round_trip_through_file_storage)
 {
     Ptr<CoresetSampler> a = CoresetSampler::create(makeParams(0.25, 12, 64, 17, 3));
-    EXPECT_EQ("UniSLAD.CoresetSampler", a->getDefaultName());
+    EXPECT_EQ("UniSLAD_CoresetSampler", a->getDefaultName());
     FileStorage fs("coreset.yml", FileStorage::WRITE | FileStorage::MEMORY);
     fs << "sampler" << "{";
     a->write(fs);
