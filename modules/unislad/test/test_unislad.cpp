@@ -145,6 +145,32 @@ TEST_F(UniSLAD_Detector, save_load_round_trip_is_bitwise)
     std::remove(again.c_str());
 }
 
+TEST_F(UniSLAD_Detector, corrupt_model_files_raise_clear_errors)
+{
+    const std::string path = cv::tempfile(".unislad");
+    detector->save(path);
+    const std::vector<uchar> good = fileBytes(path);
+    auto write = [&](const std::vector<uchar>& bytes) {
+        std::ofstream(path, std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char*>(bytes.data()),
+                                                                      (std::streamsize)bytes.size());
+    };
+    // Truncated at a spread of points, including inside the header.
+    for (size_t cut : { (size_t)0, (size_t)7, (size_t)20, good.size() / 3, good.size() / 2, good.size() - 1 }) {
+        SCOPED_TRACE(cut);
+        write(std::vector<uchar>(good.begin(), good.begin() + cut));
+        UNISLAD_EXPECT_THROW_MSG(UniSLAD::load(path), path.c_str());
+    }
+    // One flipped byte in the middle of the tensors: a CRC mismatch.
+    std::vector<uchar> flipped = good;
+    flipped[good.size() / 2] ^= 0x40;
+    write(flipped);
+    UNISLAD_EXPECT_THROW_MSG(UniSLAD::load(path), path.c_str());
+    // A foreign file.
+    write(std::vector<uchar>{ 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 0 });
+    UNISLAD_EXPECT_THROW_MSG(UniSLAD::load(path), path.c_str());
+    std::remove(path.c_str());
+}
+
 TEST_F(UniSLAD_Detector, algorithm_filestorage_round_trip)
 {
     const std::string path = cv::tempfile(".yml.gz");
