@@ -190,7 +190,7 @@ inline float sqDist(const float* a, const float* b, int n)
 class BoundedDistances
 {
 public:
-    static const int kBatch = 64;
+    static constexpr int kBatch = 64;
 
     explicit BoundedDistances(int n) : n_(n)
     {
@@ -360,10 +360,10 @@ public:
     std::vector<int> run(Mat& y, int start);
 
 private:
-    static const int kMaxPivots = 8;
-    static const int kScanBlock = 2048;
-    static const int kPointBlock = 4096;
-    static const int kParallelWork = 16384;
+    static constexpr int kMaxPivots = 8;
+    static constexpr int kScanBlock = 2048;
+    static constexpr int kPointBlock = 4096;
+    static constexpr int kParallelWork = 16384;
 
     const float* centre(int j) const { return centres_.data() + (size_t)j * p_; }
     float& pivotDist(int a, int j) { return pivotDist_[(size_t)a * count_ + j]; }
