@@ -32,6 +32,8 @@ const std::vector<Ablation>& ablations()
 
 void applyAblation(const std::string& name, cv::uniSLAD::Params& p)
 {
+    if (name == "preset")
+        return;
     for (const Ablation& a : ablations()) {
         if (name != a.name)
             continue;
@@ -43,9 +45,9 @@ void applyAblation(const std::string& name, cv::uniSLAD::Params& p)
         p.imageFeatureMode = a.ifc;
         return;
     }
-    std::string known;
+    std::string known = "preset";
     for (const Ablation& a : ablations())
-        known += (known.empty() ? "" : ", ") + std::string(a.name);
+        known += ", " + std::string(a.name);
     CV_Error(cv::Error::StsBadArg, "unknown ablation '" + name + "'; known: " + known);
 }
 

@@ -24,7 +24,8 @@ struct Ablation
 /** Every ablation: "full", the Table III rows "t3-1".."t3-9" and "patchcore", the Table IV rows "ifc-...". */
 const std::vector<Ablation>& ablations();
 
-/** Applies the named ablation to params; raises cv::Exception listing the names when unknown. */
+/** Applies the named ablation to params ("preset": none, the preset as it is); raises cv::Exception
+    listing the names when unknown. */
 void applyAblation(const std::string& name, cv::uniSLAD::Params& params);
 
 } // namespace cli

@@ -11,7 +11,7 @@ const char* const kDetectorKeys =
     "{weights         |imagenet   | weights of the paper preset's backbones: imagenet or random}"
     "{model-dir       |<optional> | folder of the generated backbones (default: $UNISLAD_MODEL_DIR or ~/.cache/unislad/models)}"
     "{backend         |cpu        | where the backbones run: cpu or cuda}"
-    "{ablation        |full       | full, patchcore, a Table III row t3-1..t3-9, or a Table IV row ifc-mean, ifc-lum, ifc-pmp, ifc-lum-pmp}"
+    "{ablation        |preset     | preset (as it is), full (every component), patchcore, a Table III row t3-1..t3-9, or a Table IV row ifc-mean, ifc-lum, ifc-pmp, ifc-lum-pmp}"
     "{fusion          |calibrated | score fusion: calibrated or raw (the paper's sums)}"
     "{grid            |0          | local grid K (0: the preset's)}"
     "{local-ratio     |0          | coreset ratio of the local bank (0: the preset's)}"
