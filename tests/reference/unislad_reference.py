@@ -70,23 +70,36 @@ def mahalanobis_apply(x, mean, l2):
     return np.divide(o, norms, out=np.zeros_like(o), where=norms > 0)
 
 
-class Bank:
-    """M = MT(F_p) (Eq. 11) with the transform fitted on F_p itself."""
+def normalise_rows(x):
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
 
-    def __init__(self, features, indices, regularization, epsilon):
+
+class Bank:
+    """M = MT(F_p) (Eq. 11) with the transform fitted on F_p itself. Without MT (the ablation, and
+    Params::defaults()): the raw coreset, and for inner products the documented cosine (rows normalised)."""
+
+    def __init__(self, features, indices, regularization, epsilon, mt=True, cosine=False):
         coreset = features[indices]
-        self.mean, self.l2 = mahalanobis_fit(coreset, regularization, epsilon)
-        self.bank = mahalanobis_apply(coreset, self.mean, self.l2)
+        self.mt, self.cosine = mt, cosine
+        if mt:
+            self.mean, self.l2 = mahalanobis_fit(coreset, regularization, epsilon)
+        self.bank = self.transform(coreset)
+
+    def transform(self, x):
+        if self.mt:
+            return mahalanobis_apply(x, self.mean, self.l2)
+        return normalise_rows(x) if self.cosine else x
 
     def min_l2(self, queries):
         """Eq. 16: min over the bank of ||MT(q) - m||_2, brute force."""
-        q = mahalanobis_apply(queries, self.mean, self.l2)
+        q = self.transform(queries)
         d2 = (q * q).sum(1)[:, None] + (self.bank * self.bank).sum(1)[None, :] - 2 * q @ self.bank.T
         return np.sqrt(np.maximum(d2.min(axis=1), 0))
 
     def max_inner_product(self, queries):
         """Eq. 17: the largest inner product of MT(q) with the bank."""
-        q = mahalanobis_apply(queries, self.mean, self.l2)
+        q = self.transform(queries)
         return (q @ self.bank.T).max(axis=1)
 
 
@@ -166,11 +179,13 @@ class Reference:
         self.k = int(round(np.sqrt(train["localCells"])))
         self.g = int(round(np.sqrt(train["globalCells"])))
         reg = params["regularization"]
-        self.local_bank = Bank(train["local"], coreset["local"], reg, eps)
-        self.global_bank = Bank(train["global"], coreset["global"], reg, eps)
+        mt = bool(params["useMahalanobis"])
+        self.local_bank = Bank(train["local"], coreset["local"], reg, eps, mt)
+        self.global_bank = Bank(train["global"], coreset["global"], reg, eps, mt)
         # all class features, no coreset; Ledoit-Wolf estimated unless the class bank uses the ridge
         cls_reg = params["classRegularization"]
-        self.class_bank = Bank(train["cls"], np.arange(train["count"]), cls_reg, eps if cls_reg == RIDGE else -1.0)
+        self.class_bank = Bank(train["cls"], np.arange(train["count"]), cls_reg, eps if cls_reg == RIDGE else -1.0,
+                               mt, cosine=True)
         q, a = params["q"], params["alpha"]
         self.local_gauss = Gaussian(np.stack([image_feature(x, q, a) for x in per_image(train, "local")]))
         self.global_gauss = Gaussian(np.stack([image_feature(x, q, a) for x in per_image(train, "global")]))
@@ -318,7 +333,7 @@ def main():
     args = ap.parse_args()
 
     params, sets, coreset, outputs, info = read_case(args.case)
-    unsupported = [k for k in ("useLocal", "useGlobal", "useMahalanobis", "usePatchBank", "useImageDistribution")
+    unsupported = [k for k in ("useLocal", "useGlobal", "usePatchBank", "useImageDistribution")
                    if not params[k]]
     if params["regularization"] != RIDGE or not params["regularizationEpsilon"] > 0:
         unsupported.append("regularization (the reference implements RIDGE with epsilon > 0)")
