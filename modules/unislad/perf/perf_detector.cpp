@@ -1,0 +1,140 @@
+// This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
+// LICENSE file found in the top-level directory of this distribution.
+#ifdef UNISLAD_STANDALONE
+// The detector with Params::defaults() on 100 synthetic training images (juice_bottle, 256 px): fit
+// time, detect() end to end, and detect's time split by stage (each stage timed alone on the same
+// fitted model and image). Needs the default backbone in defaultModelDirectory() ($UNISLAD_MODEL_DIR)
+// and the samples' synthetic data library.
+#include <benchmark/benchmark.h>
+
+#include "opencv2/unislad.hpp"
+#include "synthetic_data.hpp"
+#include "unislad_impl.hpp"
+
+#include <opencv2/imgproc.hpp>
+
+#include <chrono>
+#include <fstream>
+
+namespace {
+
+using namespace cv::uniSLAD;
+
+struct Fitted
+{
+    cv::Ptr<UniSLAD> detector;
+    double fitSeconds = 0;
+    cv::Mat image;  // a logical anomaly of the test split
+};
+
+const Fitted* fitted(benchmark::State& state)
+{
+    static Fitted f;
+    static bool tried = false;
+    if (!tried) {
+        tried = true;
+        const Params p = Params::defaults();
+        if (!std::ifstream(p.localManifest))
+            return nullptr;
+        std::vector<cv::Mat> train;
+        for (int i = 0; i < 100; ++i)
+            train.push_back(unislad::synth::renderSample("juice_bottle", unislad::synth::Split::Train, i, 0, 256).image);
+        f.image = unislad::synth::renderSample("juice_bottle", unislad::synth::Split::TestLogical, 0, 0, 256).image;
+        f.detector = UniSLAD::create(p);
+        const auto t0 = std::chrono::steady_clock::now();
+        f.detector->fit(train);
+        f.fitSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
+    if (f.detector.empty())
+        state.SkipWithError(("missing " + Params::defaults().localManifest + ": generate it with models/").c_str());
+    return f.detector.empty() ? nullptr : &f;
+}
+
+void BM_Detector_Fit100(benchmark::State& state)
+{
+    const Fitted* f = fitted(state);
+    if (!f)
+        return;
+    for (auto _ : state)
+        state.SetIterationTime(f->fitSeconds);  // fitted once, in fitted()
+    state.counters["fit_s"] = f->fitSeconds;
+}
+
+void BM_Detector_Detect(benchmark::State& state)
+{
+    const Fitted* f = fitted(state);
+    if (!f)
+        return;
+    for (auto _ : state)
+        benchmark::DoNotOptimize(f->detector->detect(f->image));
+}
+
+/** One stage of detect(), timed alone. */
+void BM_Detector_Stage(benchmark::State& state)
+{
+    const Fitted* f = fitted(state);
+    if (!f)
+        return;
+    const auto& impl = dynamic_cast<const detail::UniSLADImpl&>(*f->detector);
+    const Params p = impl.getParams();
+    const BackboneManifest m = BackboneManifest::read(p.localManifest);
+    const Preprocessor pre(m.input);
+    FeatureExtractorParams fp = FeatureExtractorParams::defaults();
+    cv::Ptr<DualFeatureExtractor> ex = DualFeatureExtractor::create(fp);
+    cv::Ptr<Backbone> net = ex->localBackbone();
+    cv::Mat blob;
+    pre.apply(f->image, blob);
+    std::vector<cv::Mat> taps;
+    net->forward(blob, taps);
+    const detail::FeatureSet feats = impl.extract({ f->image }, nullptr);
+    const detail::FittedModel& model = impl.fittedModel();
+    const detail::ComponentScores comps = impl.components(feats, 0);
+    detail::FusionWeights w;
+    const detail::FusedScores fused = detail::fuseScores(comps, w, &impl.calibrationStats());
+    ImageFeatureConverter::Params cp;
+    cv::Ptr<ImageFeatureConverter> conv = ImageFeatureConverter::create(cp);
+    LocalAggregationParams ap;
+    ap.gridSize = p.gridSize;
+    ap.pretrainDims = p.pretrainDims;
+    ap.targetDims = p.localDims;
+    const LocalFeatureAggregator agg(ap);
+    const std::vector<cv::Mat> localTaps{ taps[0], taps[1] };  // block_2_add, block_5_add: the local taps
+
+    const int stage = (int)state.range(0);
+    cv::Mat out, d;
+    for (auto _ : state) {
+        switch (stage) {
+        case 0: pre.apply(f->image, out); break;
+        case 1: net->forward(blob, taps); break;
+        case 2: agg.aggregate(localTaps, out); break;
+        case 3:
+            model.localBank->nearest(feats.local, d);
+            model.globalBank->nearest(feats.global, d);
+            model.classBank->nearest(feats.cls, d);
+            break;
+        case 4:
+            conv->convert(feats.local, out);
+            model.localGaussian->distance(out);
+            conv->convert(feats.global, out);
+            model.globalGaussian->distance(out);
+            model.classGaussian->distance(feats.cls);
+            break;
+        case 5: benchmark::DoNotOptimize(detail::fuseScores(comps, w, &impl.calibrationStats())); break;
+        case 6:
+            cv::resize(fused.patchMap, out, f->image.size(), 0, 0, cv::INTER_LINEAR);
+            cv::GaussianBlur(out, out, cv::Size(), p.mapSigma, p.mapSigma, cv::BORDER_REFLECT);
+            break;
+        }
+    }
+    static const char* names[] = { "preprocess", "backbone", "aggregation", "bank_search", "image_level", "fusion", "map" };
+    state.SetLabel(names[stage]);
+    state.counters["local_bank"] = model.localBank->size();
+    state.counters["global_bank"] = model.globalBank->size();
+}
+
+BENCHMARK(BM_Detector_Fit100)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
+BENCHMARK(BM_Detector_Detect)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(3);
+BENCHMARK(BM_Detector_Stage)->DenseRange(0, 6)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+} // namespace
+#endif // UNISLAD_STANDALONE
