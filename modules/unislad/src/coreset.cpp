@@ -38,13 +38,17 @@
 //     accumulated in stages and abandoned as soon as a partial sum reaches mind(x) (exact: partial
 //     sums of the same lanes never exceed the full value).
 // Each cluster stores a copy of its members' rows contiguously, so the updates stream through
-// memory; leaving rows are replaced by the cluster's last row. Memory: the projected rows once
-// (twice, briefly, while they are distributed), plus O(N + k·d') bookkeeping.
+// memory; leaving rows are replaced by the cluster's last row. Projected rows (and the centres) are
+// stored as binary16 numbers with one power-of-two scale (see roundToHalf(); project() returns the
+// float values they stand for), which halves the memory traffic of the updates; the distances are
+// computed in float from the exactly converted values, the same arithmetic as on the floats. Rows
+// selected in the original space (no projection) stay in float. Memory: the projected rows once
+// (plus, briefly, their float projection), plus O(N + k·d') bookkeeping.
 // Skipping is only done when it is provably safe for the computed (rounded) values: the comparisons
 // carry a relative margin larger than the rounding error of the squared distances, so the skipped
 // points are exactly those whose computed distance to c' would not have been smaller than mind(x).
-// All distances go through one function (detail::coresetSquaredDistance), so the selection equals the
-// brute-force greedy algorithm's bit for bit. Every parallel loop works on a fixed partition into
+// All distances are computed as detail::coresetSquaredDistance computes them on the float values, so
+// the selection equals the brute-force greedy algorithm's bit for bit. Every parallel loop works on a fixed partition into
 // blocks and every reduction orders by (value, index), so the result does not depend on the thread
 // count.
 
@@ -58,23 +62,58 @@ const char* const kSelect = "CoresetSampler::select";
 const char* const kProject = "CoresetSampler::project";
 const char* const kRadius = "coresetCoverageRadius";
 
+/* Row formats. The rows a cluster stores are either floats (FloatRows: selection in the original
+   space) or IEEE binary16 numbers h with one power-of-two scale (HalfRows: the projected space),
+   standing for the floats (float)h * unscale. Both expose the values as floats, computed the same way
+   by the vector and the scalar code, so a distance computed from stored rows equals the one computed
+   from the float values themselves (what project() returns). */
+struct FloatRows
+{
+    typedef float T;
+    float value(float v) const { return v; }
+};
+
+struct HalfRows
+{
+    typedef ushort T;
+    /** A power of two in [2^-100, 2^100]: (float)h * unscale is exact (a normal float), so the vector
+        code may fuse the multiply with the following subtraction without changing any result. */
+    float unscale;
+    float value(ushort h) const { return (float)float16_t::fromBits(h) * unscale; }
+};
+
 /* Squared distance with fixed rounding. 16 lanes: lane l accumulates the dimensions l, l + 16, ...
    in increasing order with fused multiply-adds (the missing dimensions of a last partial step add
    0), then the lanes are reduced pairwise: (l, l + 8), (l, l + 4), (l, l + 2), (0, 1). The three
-   code paths (AVX-512, AVX2 + FMA, scalar) compute the same value.
+   code paths (AVX-512, AVX2 + FMA, scalar) compute the same value, and so do both row formats for
+   the same float values.
 
    Every step adds a non-negative term and rounding is monotonic, so reducing the lanes after any
    number of whole steps gives a value <= the final result, bit for bit: a partial sum that already
    reaches a bound proves the full distance reaches it too (exact early exit). */
 #if defined(__AVX512F__)
 
+/** Loads 16 values of a row as floats. */
+struct Load16
+{
+    __m512 unscale;
+    explicit Load16(const FloatRows&) : unscale(_mm512_set1_ps(1.f)) {}
+    explicit Load16(const HalfRows& f) : unscale(_mm512_set1_ps(f.unscale)) {}
+    __m512 operator()(const float* a) const { return _mm512_loadu_ps(a); }
+    __m512 operator()(const ushort* a) const
+    {
+        return _mm512_mul_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)a)), unscale);
+    }
+};
+
 struct Lanes
 {
     __m512 v;
     static Lanes zero() { return Lanes{_mm512_setzero_ps()}; }
-    void step(const float* a, const float* b)
+    template <typename T>
+    void step(const Load16& ld, const T* a, const float* b)
     {
-        const __m512 t = _mm512_sub_ps(_mm512_loadu_ps(a), _mm512_loadu_ps(b));
+        const __m512 t = _mm512_sub_ps(ld(a), _mm512_loadu_ps(b));
         v = _mm512_fmadd_ps(t, t, v);
     }
     void tail(const float* a, const float* b, int valid)
@@ -95,14 +134,41 @@ struct Lanes
 
 #elif defined(__AVX2__) && defined(__FMA__)
 
+struct Load16
+{
+    __m256 unscale;
+    explicit Load16(const FloatRows&) : unscale(_mm256_set1_ps(1.f)) {}
+    explicit Load16(const HalfRows& f) : unscale(_mm256_set1_ps(f.unscale)) {}
+    __m256 lo(const float* a) const { return _mm256_loadu_ps(a); }
+    __m256 hi(const float* a) const { return _mm256_loadu_ps(a + 8); }
+#if defined(__F16C__)
+    __m256 lo(const ushort* a) const
+    {
+        return _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)a)), unscale);
+    }
+    __m256 hi(const ushort* a) const { return lo(a + 8); }
+#else
+    __m256 lo(const ushort* a) const { return convert(a); }
+    __m256 hi(const ushort* a) const { return convert(a + 8); }
+    __m256 convert(const ushort* a) const
+    {
+        alignas(32) float t[8];
+        for (int l = 0; l < 8; ++l)
+            t[l] = (float)float16_t::fromBits(a[l]);
+        return _mm256_mul_ps(_mm256_load_ps(t), unscale);
+    }
+#endif
+};
+
 struct Lanes
 {
     __m256 lo, hi;
     static Lanes zero() { return Lanes{_mm256_setzero_ps(), _mm256_setzero_ps()}; }
-    void step(const float* a, const float* b)
+    template <typename T>
+    void step(const Load16& ld, const T* a, const float* b)
     {
-        const __m256 t0 = _mm256_sub_ps(_mm256_loadu_ps(a), _mm256_loadu_ps(b));
-        const __m256 t1 = _mm256_sub_ps(_mm256_loadu_ps(a + 8), _mm256_loadu_ps(b + 8));
+        const __m256 t0 = _mm256_sub_ps(ld.lo(a), _mm256_loadu_ps(b));
+        const __m256 t1 = _mm256_sub_ps(ld.hi(a), _mm256_loadu_ps(b + 8));
         lo = _mm256_fmadd_ps(t0, t0, lo);
         hi = _mm256_fmadd_ps(t1, t1, hi);
     }
@@ -114,7 +180,7 @@ struct Lanes
             ta[l] = a[l];
             tb[l] = b[l];
         }
-        step(ta, tb);
+        step(Load16(FloatRows()), ta, tb);
     }
     float reduce() const
     {
@@ -127,6 +193,15 @@ struct Lanes
 
 #else
 
+struct Load16
+{
+    float unscale;
+    explicit Load16(const FloatRows&) : unscale(1.f) {}
+    explicit Load16(const HalfRows& f) : unscale(f.unscale) {}
+    float operator()(float v) const { return v; }
+    float operator()(ushort h) const { return (float)float16_t::fromBits(h) * unscale; }
+};
+
 struct Lanes
 {
     float v[16];
@@ -137,7 +212,14 @@ struct Lanes
             z.v[l] = 0.f;
         return z;
     }
-    void step(const float* a, const float* b) { tail(a, b, 16); }
+    template <typename T>
+    void step(const Load16& ld, const T* a, const float* b)
+    {
+        for (int l = 0; l < 16; ++l) {
+            const float t = ld(a[l]) - b[l];
+            v[l] = std::fma(t, t, v[l]);
+        }
+    }
     void tail(const float* a, const float* b, int valid)
     {
         for (int l = 0; l < valid; ++l) {
@@ -160,39 +242,63 @@ struct Lanes
 
 #endif
 
-/** Asks for a row's cache lines ahead of use (rows are visited in scattered order). */
-inline void prefetchRow(const float* x, int n)
+/** Asks for the cache lines of n values of a row ahead of use (rows are visited in scattered order). */
+template <typename T>
+inline void prefetchValues(const T* x, int n)
 {
 #if defined(__AVX2__) || defined(__AVX512F__)
-    for (int i = 0; i < n; i += 16)
-        _mm_prefetch((const char*)(x + i), _MM_HINT_T0);
+    const char* b = (const char*)x;
+    const char* e = (const char*)(x + n);
+    for (; b < e; b += 64)
+        _mm_prefetch(b, _MM_HINT_T0);
 #else
     (void)x;
     (void)n;
 #endif
 }
 
-inline float sqDist(const float* a, const float* b, int n)
+/** The last, partial step of a row (fewer than 16 dimensions left): its values as floats, then the
+    float tail. */
+template <typename Format>
+inline void tailStep(Lanes& acc, const Format& fmt, const typename Format::T* a, const float* b, int valid)
 {
+    float t[16];
+    for (int l = 0; l < valid; ++l)
+        t[l] = fmt.value(a[l]);
+    acc.tail(t, b, valid);
+}
+
+/** Squared distance of a stored row a (format fmt) to the float vector b. */
+template <typename Format>
+inline float sqDistRow(const Format& fmt, const typename Format::T* a, const float* b, int n)
+{
+    const Load16 ld(fmt);
     Lanes acc = Lanes::zero();
     int i = 0;
     for (; i + 16 <= n; i += 16)
-        acc.step(a + i, b + i);
+        acc.step(ld, a + i, b + i);
     if (i < n)
-        acc.tail(a + i, b + i, n - i);
+        tailStep(acc, fmt, a + i, b + i, n - i);
     return acc.reduce();
 }
 
+inline float sqDist(const float* a, const float* b, int n)
+{
+    return sqDistRow(FloatRows(), a, b, n);
+}
+
 /** Squared distances of a batch of rows to one centre, with exact early exit: for each row, either
-    dist[r] = sqDist(x[r], c, n), or dist[r] is a partial sum that is already >= bound[r] (so the full
+    dist[r] = sqDistRow(fmt, x[r], c, n), or dist[r] is a partial sum that is already >= bound[r] (so the full
     distance is too). The rows are advanced stage by stage (about half, then three quarters of the
     dimensions, then all), dropping the rows whose partial sum reaches their bound after each stage. */
+template <typename Format>
 class BoundedDistances
 {
 public:
+    typedef typename Format::T T;
     static constexpr int kBatch = 64;
 
-    explicit BoundedDistances(int n) : n_(n)
+    BoundedDistances(const Format& fmt, int n) : fmt_(fmt), ld_(fmt), n_(n)
     {
         const int full = n / 16 * 16;
         const int cuts[2] = {n / 2 / 16 * 16, 3 * n / 4 / 16 * 16};
@@ -203,8 +309,11 @@ public:
         stageEnd_[numStages_++] = full;
     }
 
+    /** Values of a row that the first stage reads (to prefetch while a batch is gathered). */
+    int firstStage() const { return stageEnd_[0]; }
+
     /** count <= kBatch rows x[r]; bound[r]; writes dist[r]. */
-    void compute(const float* c, const float* const* x, const float* bound, int count, float* dist)
+    void compute(const float* c, const T* const* x, const float* bound, int count, float* dist)
     {
         int alive[kBatch];
         int na = count;
@@ -220,17 +329,18 @@ public:
             for (int k = 0; k < na; ++k) {
                 const int r = alive[k];
                 Lanes acc = acc_[r];
-                const float* xr = x[r];
+                const T* xr = x[r];
                 for (int i = begin; i < end; i += 16)
-                    acc.step(xr + i, c + i);
+                    acc.step(ld_, xr + i, c + i);
                 if (last && end < n_)
-                    acc.tail(xr + end, c + end, n_ - end);
+                    tailStep(acc, fmt_, xr + end, c + end, n_ - end);
                 const float v = acc.reduce();
                 if (last || v >= bound[r]) {
                     dist[r] = v;
                 } else {
                     acc_[r] = acc;
                     alive[w++] = r;
+                    prefetchValues(xr + end, stageEnd_[s + 1] - end);
                 }
             }
             na = w;
@@ -239,6 +349,8 @@ public:
     }
 
 private:
+    Format fmt_;
+    Load16 ld_;
     int n_;
     int numStages_;
     int stageEnd_[3];
@@ -313,13 +425,30 @@ struct Member
     int idx;
     float d;
 };
+static_assert(sizeof(Member) == 8, "the member scan reads members as pairs of floats");
+
+/** Index of the lowest set bit of a non-zero mask. */
+inline int lowestBit(unsigned m)
+{
+#if defined(__GNUC__)
+    return __builtin_ctz(m);
+#else
+    int i = 0;
+    while (!(m & 1u)) {
+        m >>= 1;
+        ++i;
+    }
+    return i;
+#endif
+}
 
 /** A cluster's members, with a copy of their rows stored contiguously in the same order, so that
     the distance updates stream through memory instead of gathering scattered rows. */
+template <typename T>
 struct Cluster
 {
     std::vector<Member> mem;
-    std::vector<float> rows;
+    std::vector<T> rows;
 
     void clear()
     {
@@ -337,11 +466,14 @@ struct Cluster
 };
 
 /** The greedy k-center state. */
+template <typename Format>
 class GreedyKCenter
 {
 public:
-    GreedyKCenter(int n, int p, int count)
-        : n_(n), p_(p), count_(count), tree_(count)
+    typedef typename Format::T T;
+
+    GreedyKCenter(const Format& fmt, int n, int p, int count)
+        : fmt_(fmt), n_(n), p_(p), count_(count), tree_(count)
     {
         const double u = std::ldexp(1.0, -24);
         // Bound of the relative rounding error of sqDist (non-negative terms summed in at most
@@ -365,23 +497,32 @@ private:
     static constexpr int kPointBlock = 4096;
     static constexpr int kParallelWork = 16384;
 
-    const float* centre(int j) const { return centres_.data() + (size_t)j * p_; }
+    /** Centre j as stored (row format); the newest centre's float values are in cur_. */
+    const T* centre(int j) const { return centres_.data() + (size_t)j * p_; }
+    void setCentre(int t, const T* x)
+    {
+        std::copy(x, x + p_, centres_.begin() + (size_t)t * p_);
+        for (int i = 0; i < p_; ++i)
+            cur_[i] = fmt_.value(x[i]);
+    }
     float& pivotDist(int a, int j) { return pivotDist_[(size_t)a * count_ + j]; }
 
     void initFirst(const Mat& y, int start);
     void addPivotDistances(int t);
     void findCandidates(int t, int forced);
-    void updatePoints(int t, int q);
+    void updatePoints(int q, int b);
     void compactClusters(int t, int q);
 
+    Format fmt_;
     int n_, p_, count_;
     double thrScale_;
     float pivotEta_;
     int numPivots_;
 
-    std::vector<Cluster> clusters_;
+    std::vector<Cluster<T>> clusters_;
     std::vector<int> keyPos_;      // position of each cluster's key row in its lists
-    std::vector<float> centres_;
+    std::vector<T> centres_;
+    std::vector<float> cur_;
     std::vector<float> pivotDist_;
     Tournament tree_;
 
@@ -395,17 +536,18 @@ private:
     std::unique_ptr<std::atomic<unsigned char>[]> candChanged_;   // a member left (any thread may set it)
     int candChangedSize_ = 0;
     std::vector<int> changed_;
-    std::vector<Cluster> moved_;
+    std::vector<Cluster<T>> moved_;
     std::vector<Key> candKey_;
     std::vector<int> candKeyPos_;
 };
 
-void GreedyKCenter::initFirst(const Mat& y, int start)
+template <typename Format>
+void GreedyKCenter<Format>::initFirst(const Mat& y, int start)
 {
     const int p = p_;
-    std::copy(y.ptr<float>(start), y.ptr<float>(start) + p, centres_.begin());
-    const float* c0 = centre(0);
-    Cluster& c = clusters_[0];
+    setCentre(0, y.ptr<T>(start));
+    const float* c0 = cur_.data();
+    Cluster<T>& c = clusters_[0];
     c.mem.resize(n_ - 1);
     c.rows.resize((size_t)(n_ - 1) * p);
     const int nblocks = (n_ + kPointBlock - 1) / kPointBlock;
@@ -416,9 +558,9 @@ void GreedyKCenter::initFirst(const Mat& y, int start)
             if (i == start)
                 continue;
             const int pos = i < start ? i : i - 1;
-            const float* x = y.ptr<float>(i);
+            const T* x = y.ptr<T>(i);
             std::copy(x, x + p, c.rows.begin() + (size_t)pos * p);
-            const float d = sqDist(x, c0, p);
+            const float d = sqDistRow(fmt_, x, c0, p);
             c.mem[pos] = Member{i, d};
             const Key ki = {d, i};
             if (better(ki, k))
@@ -434,22 +576,24 @@ void GreedyKCenter::initFirst(const Mat& y, int start)
     keyPos_[0] = k0.idx < start ? k0.idx : k0.idx - 1;
 }
 
-void GreedyKCenter::addPivotDistances(int t)
+template <typename Format>
+void GreedyKCenter<Format>::addPivotDistances(int t)
 {
-    const float* c = centre(t);
+    const float* c = cur_.data();
     for (int a = 0; a < std::min(t, numPivots_); ++a)
-        pivotDist(a, t) = std::sqrt(sqDist(c, centre(a), p_));
+        pivotDist(a, t) = std::sqrt(sqDistRow(fmt_, centre(a), c, p_));
     if (t < numPivots_) {
         for (int j = 0; j < t; ++j)
-            pivotDist(t, j) = std::sqrt(sqDist(centre(j), c, p_));
+            pivotDist(t, j) = std::sqrt(sqDistRow(fmt_, centre(j), c, p_));
         pivotDist(t, t) = 0.f;
     }
 }
 
-void GreedyKCenter::findCandidates(int t, int forced)
+template <typename Format>
+void GreedyKCenter<Format>::findCandidates(int t, int forced)
 {
     const int np = std::min(t + 1, numPivots_);
-    const float* c = centre(t);
+    const float* c = cur_.data();
     const int nblocks = (t + kScanBlock - 1) / kScanBlock;
     if ((int)blockCand_.size() < nblocks)
         blockCand_.resize(nblocks);
@@ -492,16 +636,36 @@ void GreedyKCenter::findCandidates(int t, int forced)
     for (int b = 0; b < nblocks; ++b)
         cand_.insert(cand_.end(), blockCand_[b].begin(), blockCand_[b].end());
 
-    // Exact centre-to-centre distances for the clusters the bound did not reject.
+    // Exact centre-to-centre distances for the clusters the bound did not reject. The distance is
+    // accumulated over about half the dimensions first: a partial sum whose threshold already reaches
+    // the radius rejects the cluster (the full sum is not smaller, and the threshold is monotonic).
     const int nc = (int)cand_.size();
     candThr_.resize(nc);
     candKeep_.resize(nc);
+    const int half = p_ / 2 / 16 * 16;
     forBlocks(nc, 256, nc >= 1024, [&](int, int i0, int i1) {
+        const Load16 ld(fmt_);
         for (int i = i0; i < i1; ++i) {
             const int j = cand_[i];
-            const double dcc = sqDist(c, centre(j), p_);
+            if (i + 4 < i1)
+                prefetchValues(centre(cand_[i + 4]), p_);
+            const T* cj = centre(j);
+            const float r = tree_.key(j).r;
+            Lanes acc = Lanes::zero();
+            int s = 0;
+            for (; s < half; s += 16)
+                acc.step(ld, cj + s, c + s);
+            if (half > 0 && j != forced && (float)(acc.reduce() * thrScale) >= r) {
+                candKeep_[i] = 0;
+                continue;
+            }
+            for (; s + 16 <= p_; s += 16)
+                acc.step(ld, cj + s, c + s);
+            if (s < p_)
+                tailStep(acc, fmt_, cj + s, c + s, p_ - s);
+            const double dcc = acc.reduce();   // = sqDistRow(fmt_, cj, c, p_)
             candThr_[i] = (float)(dcc * thrScale);
-            candKeep_[i] = (j == forced) || candThr_[i] < tree_.key(j).r;
+            candKeep_[i] = (j == forced) || candThr_[i] < r;
         }
     });
     int w = 0;
@@ -515,7 +679,8 @@ void GreedyKCenter::findCandidates(int t, int forced)
     candThr_.resize(w);
 }
 
-void GreedyKCenter::updatePoints(int t, int q)
+template <typename Format>
+void GreedyKCenter<Format>::updatePoints(int q, int b)
 {
     const int nc = (int)cand_.size();
     candOffset_.resize(nc + 1);
@@ -523,7 +688,7 @@ void GreedyKCenter::updatePoints(int t, int q)
     for (int i = 0; i < nc; ++i)
         candOffset_[i + 1] = candOffset_[i] + (int)clusters_[cand_[i]].mem.size();
     const int total = candOffset_[nc];
-    const float* c = centre(t);
+    const float* c = cur_.data();
     const int p = p_;
     if (candChangedSize_ < nc) {
         candChangedSize_ = std::max(nc, 2 * candChangedSize_);
@@ -532,13 +697,26 @@ void GreedyKCenter::updatePoints(int t, int q)
     for (int i = 0; i < nc; ++i)
         candChanged_[i].store(0, std::memory_order_relaxed);
 
+    // The new centre leaves its cluster (always a candidate). Its distance is set to 0, so the scan
+    // below skips it (every threshold is >= 0).
+    {
+        const int bi = (int)(std::lower_bound(cand_.begin(), cand_.end(), b) - cand_.begin());
+        CV_Assert(bi < nc && cand_[bi] == b);
+        Member& mq = clusters_[b].mem[keyPos_[b]];
+        CV_Assert(mq.idx == q);
+        mq.idx = ~q;
+        mq.d = 0.f;
+        candChanged_[bi].store(1, std::memory_order_relaxed);
+    }
+
     forBlocks(total, kPointBlock, total >= kParallelWork, [&](int, int s0, int s1) {
-        BoundedDistances eval(p);
-        const int kBatch = BoundedDistances::kBatch;
+        BoundedDistances<Format> eval(fmt_, p);
+        const int kBatch = BoundedDistances<Format>::kBatch;
         Member* pending[kBatch];
         int pendingCand[kBatch];
-        const float* xs[kBatch];
+        const T* xs[kBatch];
         float bound[kBatch], dist[kBatch];
+        const int first = eval.firstStage();
         int np = 0;
         auto flush = [&]() {
             eval.compute(c, xs, bound, np, dist);
@@ -555,32 +733,54 @@ void GreedyKCenter::updatePoints(int t, int q)
         while (s < s1) {
             while (candOffset_[ci + 1] <= s)
                 ++ci;
-            Cluster& cl = clusters_[cand_[ci]];
+            // Small clusters are many: ask for the lists of the next ones ahead.
+            if (ci + 4 < nc)
+                prefetchValues(&clusters_[cand_[ci + 4]], 1);
+            if (ci + 2 < nc) {
+                const Cluster<T>& next = clusters_[cand_[ci + 2]];
+                prefetchValues(next.mem.data(), std::min((int)next.mem.size(), 16));
+            }
+            Cluster<T>& cl = clusters_[cand_[ci]];
+            Member* const mem = cl.mem.data();
+            const T* const rows = cl.rows.data();
             const float thr = candThr_[ci];
-            const int e = std::min(s1, candOffset_[ci + 1]);
-            for (int pos = s - candOffset_[ci]; s < e; ++s, ++pos) {
-                Member& m = cl.mem[pos];
-                if (m.idx == q) {   // the new centre leaves its cluster
-                    m.idx = ~q;
-                    candChanged_[ci].store(1, std::memory_order_relaxed);
-                    continue;
-                }
-                if (m.d <= thr)     // provably not closer to c'
-                    continue;
-                pending[np] = &m;
-                pendingCand[np] = ci;
-                xs[np] = cl.rows.data() + (size_t)pos * p;
-                bound[np] = m.d;
+            const int cand = ci;
+            const int pend = std::min(s1, candOffset_[ci + 1]) - candOffset_[ci];
+            int pos = s - candOffset_[ci];
+            s += pend - pos;
+            // Points with mind(x) <= thr are provably not closer to c'; the others are evaluated.
+            auto take = [&](int r) {
+                pending[np] = mem + r;
+                pendingCand[np] = cand;
+                xs[np] = rows + (size_t)r * p;
+                prefetchValues(xs[np], first);
+                bound[np] = mem[r].d;
                 if (++np == kBatch)
                     flush();
+            };
+#if defined(__AVX512F__)
+            // Eight members {idx, d} at a time: compare the d lanes.
+            const __m512 thrv = _mm512_set1_ps(thr);
+            for (; pos + 8 <= pend; pos += 8) {
+                unsigned mk = _mm512_mask_cmp_ps_mask((__mmask16)0xAAAA, _mm512_loadu_ps((const float*)(mem + pos)),
+                                                      thrv, _CMP_GT_OQ);
+                while (mk) {
+                    take(pos + (lowestBit(mk) >> 1));
+                    mk &= mk - 1;
+                }
             }
+#endif
+            for (; pos < pend; ++pos)
+                if (mem[pos].d > thr)
+                    take(pos);
         }
         if (np > 0)
             flush();
     });
 }
 
-void GreedyKCenter::compactClusters(int t, int q)
+template <typename Format>
+void GreedyKCenter<Format>::compactClusters(int t, int q)
 {
     // Only the clusters that lost members change.
     changed_.clear();
@@ -599,8 +799,8 @@ void GreedyKCenter::compactClusters(int t, int q)
     const int block = std::max(1, nc / 64);
     forBlocks(nc, block, total >= kParallelWork && nc > 1, [&](int, int i0, int i1) {
         for (int i = i0; i < i1; ++i) {
-            Cluster& cl = clusters_[changed_[i]];
-            Cluster& mv = moved_[i];
+            Cluster<T>& cl = clusters_[changed_[i]];
+            Cluster<T>& mv = moved_[i];
             mv.clear();
             Key k = kEmptyKey;
             int kpos = -1;
@@ -609,7 +809,7 @@ void GreedyKCenter::compactClusters(int t, int q)
             size_t r = 0, end = cl.mem.size();
             while (r < end) {
                 const Member m = cl.mem[r];
-                float* x = cl.rows.data() + r * p;
+                T* x = cl.rows.data() + r * p;
                 if (m.idx >= 0) {
                     const Key km = {m.d, m.idx};
                     if (better(km, k)) {
@@ -626,7 +826,7 @@ void GreedyKCenter::compactClusters(int t, int q)
                 --end;
                 if (r != end) {
                     cl.mem[r] = cl.mem[end];
-                    const float* last = cl.rows.data() + end * p;
+                    const T* last = cl.rows.data() + end * p;
                     std::copy(last, last + p, x);
                 }
             }
@@ -639,7 +839,7 @@ void GreedyKCenter::compactClusters(int t, int q)
         }
     });
 
-    Cluster& fresh = clusters_[t];
+    Cluster<T>& fresh = clusters_[t];
     Key kt = kEmptyKey;
     int ktpos = -1;
     for (int i = 0; i < nc; ++i) {
@@ -659,7 +859,8 @@ void GreedyKCenter::compactClusters(int t, int q)
     keyPos_[t] = ktpos;
 }
 
-std::vector<int> GreedyKCenter::run(Mat& y, int start)
+template <typename Format>
+std::vector<int> GreedyKCenter<Format>::run(Mat& y, int start)
 {
     std::vector<int> selection;
     selection.reserve(count_);
@@ -667,6 +868,7 @@ std::vector<int> GreedyKCenter::run(Mat& y, int start)
     clusters_.resize(count_);
     keyPos_.assign(count_, -1);
     centres_.resize((size_t)count_ * p_);
+    cur_.resize(p_);
     pivotDist_.assign((size_t)numPivots_ * count_, 0.f);
     initFirst(y, start);
     y.release();
@@ -676,12 +878,11 @@ std::vector<int> GreedyKCenter::run(Mat& y, int start)
         CV_Assert(b >= 0 && tree_.key(b).r >= 0.f);
         const int q = tree_.key(b).idx;
         selection.push_back(q);
-        const float* xq = clusters_[b].rows.data() + (size_t)keyPos_[b] * p_;
-        std::copy(xq, xq + p_, centres_.begin() + (size_t)t * p_);
+        setCentre(t, clusters_[b].rows.data() + (size_t)keyPos_[b] * p_);
 
         addPivotDistances(t);
         findCandidates(t, b);
-        updatePoints(t, q);
+        updatePoints(q, b);
         compactClusters(t, q);
     }
     return selection;
@@ -711,6 +912,68 @@ void projectRows(const Mat& x, const Mat& proj, Mat& y)
         const ConstMap xb(x.ptr<float>(r0), r1 - r0, d, Eigen::OuterStride<>((Eigen::Index)x.step1()));
         MutMap yb(y.ptr<float>(r0), r1 - r0, p, Eigen::OuterStride<>((Eigen::Index)y.step1()));
         yb.noalias() = xb * pm;
+    });
+}
+
+/** Power-of-two scale of the fp16 rounding: 2^e with the largest |value| times 2^e in [2^14, 2^15)
+    (e = 0 for an all-zero matrix; e is kept in [-100, 100]). */
+float halfScale(const Mat& y)
+{
+    const double mx = cv::norm(y, NORM_INF);
+    int e = 0;
+    if (mx > 0) {
+        int ex = 0;
+        std::frexp(mx, &ex);   // mx in [2^(ex - 1), 2^ex)
+        e = std::max(-100, std::min(100, 15 - ex));
+    }
+    return (float)std::ldexp(1.0, e);
+}
+
+/** h = fp16(y · scale), rounded to nearest even; returns 1 / scale. n × p CV_32F -> n × p CV_16U. */
+float roundToHalf(const Mat& y, Mat& h)
+{
+    CV_Assert(y.type() == CV_32FC1);
+    const float scale = halfScale(y);
+    const int n = y.rows, p = y.cols;
+    h.create(n, p, CV_16U);
+    forBlocks(n, 1024, n > 1024, [&](int, int r0, int r1) {
+        for (int r = r0; r < r1; ++r) {
+            const float* src = y.ptr<float>(r);
+            ushort* dst = h.ptr<ushort>(r);
+            int i = 0;
+#if defined(__AVX512F__)
+            const __m512 s16 = _mm512_set1_ps(scale);
+            for (; i + 16 <= p; i += 16)
+                _mm256_storeu_si256((__m256i*)(dst + i),
+                                    _mm512_cvtps_ph(_mm512_mul_ps(_mm512_loadu_ps(src + i), s16),
+                                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+#elif defined(__F16C__) && defined(__AVX__)
+            const __m256 s8 = _mm256_set1_ps(scale);
+            for (; i + 8 <= p; i += 8)
+                _mm_storeu_si128((__m128i*)(dst + i),
+                                 _mm256_cvtps_ph(_mm256_mul_ps(_mm256_loadu_ps(src + i), s8),
+                                                 _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+#endif
+            for (; i < p; ++i)
+                dst[i] = float16_t(src[i] * scale).bits();
+        }
+    });
+    return 1.f / scale;
+}
+
+/** The float values the fp16 rows stand for (HalfRows::value), n × p CV_16U -> n × p CV_32F. */
+void halfValues(const Mat& h, float unscale, Mat& y)
+{
+    const HalfRows fmt = {unscale};
+    const int n = h.rows, p = h.cols;
+    y.create(n, p, CV_32F);
+    forBlocks(n, 1024, n > 1024, [&](int, int r0, int r1) {
+        for (int r = r0; r < r1; ++r) {
+            const ushort* src = h.ptr<ushort>(r);
+            float* dst = y.ptr<float>(r);
+            for (int i = 0; i < p; ++i)
+                dst[i] = fmt.value(src[i]);
+        }
     });
 }
 
@@ -757,8 +1020,15 @@ public:
         const Mat x = features.getMat();
         detail::checkFeatureMatrix(x, kProject, "features");
         Mat y;
-        projectChecked(x, y);
-        y.copyTo(projected);
+        if (projectChecked(x, y)) {
+            Mat h;
+            const float unscale = roundToHalf(y, h);
+            Mat v;
+            halfValues(h, unscale, v);
+            v.copyTo(projected);
+        } else {
+            y.copyTo(projected);
+        }
     }
 
     std::vector<int> select(InputArray features) const CV_OVERRIDE
@@ -773,8 +1043,14 @@ public:
                                                   "(random), found %d", kSelect, n, params_.startIndex));
         const int start = params_.startIndex >= 0 ? params_.startIndex : RNG((uint64)params_.seed).uniform(0, n);
         Mat y;
-        projectChecked(x, y);
-        GreedyKCenter greedy(y.rows, y.cols, k);
+        if (projectChecked(x, y)) {
+            Mat h;
+            const HalfRows fmt = {roundToHalf(y, h)};
+            y.release();
+            GreedyKCenter<HalfRows> greedy(fmt, h.rows, h.cols, k);
+            return greedy.run(h, start);
+        }
+        GreedyKCenter<FloatRows> greedy(FloatRows(), y.rows, y.cols, k);
         return greedy.run(y, start);
     }
 
@@ -799,8 +1075,9 @@ public:
     String getDefaultName() const CV_OVERRIDE { return "UniSLAD_CoresetSampler"; }
 
 private:
-    /** Projected (or copied, continuous) rows of a checked feature matrix. */
-    void projectChecked(const Mat& x, Mat& y) const
+    /** Projected (not yet rounded) or copied (continuous) rows of a checked feature matrix; returns
+        whether they were projected. */
+    bool projectChecked(const Mat& x, Mat& y) const
     {
         const int dp = params_.projectionDims;
         if (dp <= 0 || dp >= x.cols) {
@@ -808,9 +1085,10 @@ private:
                 y = x;
             else
                 y = x.clone();
-            return;
+            return false;
         }
         projectRows(x, projectionMatrix(x.cols, dp, params_.seed), y);
+        return true;
     }
 
     Params params_;
@@ -869,6 +1147,17 @@ namespace detail {
 float coresetSquaredDistance(const float* a, const float* b, int n)
 {
     return sqDist(a, b, n);
+}
+
+float coresetHalfSquaredDistance(const ushort* a, float unscale, const float* b, int n)
+{
+    const HalfRows fmt = {unscale};
+    return sqDistRow(fmt, a, b, n);
+}
+
+float coresetRoundToHalf(const Mat& y, Mat& h)
+{
+    return roundToHalf(y, h);
 }
 
 } // namespace detail

@@ -127,34 +127,114 @@ void expectSameAsReference(const Mat& x, const CoresetSampler::Params& params)
         ASSERT_EQ(ref[i], sel[i]) << "first difference at selection step " << i;
 }
 
+/** Whether v is a binary16 number (round trip through OpenCV's own conversion). */
+bool isHalf(float v)
+{
+    return (float)cv::float16_t(v) == v;
+}
+
 TEST(UniSLAD_Coreset, projection_follows_documented_rule)
 {
-    const Mat x = gaussianData(300, 96, 3);
-    for (int dims : {16, 40}) {
-        SCOPED_TRACE(dims);
-        Ptr<CoresetSampler> sampler = CoresetSampler::create(makeParams(0.1, 0, dims, 42));
-        Mat y;
-        sampler->project(x, y);
-        ASSERT_EQ(x.rows, y.rows);
-        ASSERT_EQ(dims, y.cols);
-        ASSERT_EQ(CV_32FC1, y.type());
-        Mat proj(x.cols, dims, CV_32F);
-        RNG rng(42);
-        rng.fill(proj, RNG::NORMAL, 0.0, 1.0);
-        Mat proj64, x64, ref;
-        proj.convertTo(proj64, CV_64F, 1.0 / std::sqrt((double)dims));
-        x.convertTo(x64, CV_64F);
-        ref = x64 * proj64;
-        Mat y64;
-        y.convertTo(y64, CV_64F);
-        EXPECT_LE(cv::norm(ref, y64, NORM_INF), 1e-5 * cv::norm(ref, NORM_INF));
+    const Mat base = gaussianData(300, 96, 3);
+    // Magnitudes far outside fp16's range on both sides: the power-of-two scale keeps them.
+    for (double magnitude : {1.0, 1e7, 1e-9}) {
+        const Mat x = base * magnitude;
+        for (int dims : {16, 40}) {
+            SCOPED_TRACE(cv::format("magnitude %g, dims %d", magnitude, dims));
+            Ptr<CoresetSampler> sampler = CoresetSampler::create(makeParams(0.1, 0, dims, 42));
+            Mat y;
+            sampler->project(x, y);
+            ASSERT_EQ(x.rows, y.rows);
+            ASSERT_EQ(dims, y.cols);
+            ASSERT_EQ(CV_32FC1, y.type());
+            Mat proj(x.cols, dims, CV_32F);
+            RNG rng(42);
+            rng.fill(proj, RNG::NORMAL, 0.0, 1.0);
+            Mat proj64, x64, ref;
+            proj.convertTo(proj64, CV_64F, 1.0 / std::sqrt((double)dims));
+            x.convertTo(x64, CV_64F);
+            ref = x64 * proj64;
+            Mat y64;
+            y.convertTo(y64, CV_64F);
+            // fp16 rounding after scaling the largest magnitude into [2^14, 2^15): at most half a
+            // unit (2^4 there) of 2^14, i.e. 2^-10 of the largest magnitude, plus the float GEMM error.
+            const double top = cv::norm(ref, NORM_INF);
+            EXPECT_LE(cv::norm(ref, y64, NORM_INF), (std::ldexp(1.0, -10) + 1e-5) * top);
+            EXPECT_GT(cv::norm(ref, y64, NORM_INF), 0.0);   // it is rounded
+            int ex = 0;
+            std::frexp(top, &ex);
+            const float scale = (float)std::ldexp(1.0, 15 - ex);
+            int notHalf = 0;
+            for (int i = 0; i < y.rows; ++i)
+                for (int j = 0; j < y.cols; ++j)
+                    notHalf += !isHalf(y.at<float>(i, j) * scale);
+            EXPECT_EQ(0, notHalf);
+        }
     }
+    const Mat x = base;
     // Skipped projection: a copy.
     for (int dims : {0, 96, 200}) {
         SCOPED_TRACE(dims);
         Mat y;
         CoresetSampler::create(makeParams(0.1, 0, dims, 42))->project(x, y);
         EXPECT_EQ(0, cv::norm(x, y, NORM_INF));
+    }
+}
+
+TEST(UniSLAD_Coreset, fp16_rounding_matches_scalar_conversion)
+{
+    // The vector conversion (with a scalar tail for 37 columns) against cv::float16_t, value by value.
+    RNG rng(5);
+    for (double magnitude : {1.0, 3e-3, 5e5}) {
+        SCOPED_TRACE(magnitude);
+        Mat y(50, 37, CV_32F);
+        rng.fill(y, RNG::NORMAL, 0.0, magnitude);
+        y.at<float>(3, 4) = 0.f;
+        y.at<float>(7, 36) = (float)(-1e-9 * magnitude);   // subnormal in fp16 after scaling
+        Mat h;
+        const float unscale = cv::uniSLAD::detail::coresetRoundToHalf(y, h);
+        ASSERT_EQ(CV_16UC1, h.type());
+        ASSERT_EQ(y.size(), h.size());
+        int ex = 0;
+        std::frexp(cv::norm(y, NORM_INF), &ex);
+        ASSERT_EQ((float)std::ldexp(1.0, ex - 15), unscale);
+        const float scale = 1.f / unscale;
+        int mismatches = 0;
+        for (int i = 0; i < y.rows; ++i)
+            for (int j = 0; j < y.cols; ++j)
+                mismatches += cv::float16_t(y.at<float>(i, j) * scale).bits() != h.at<ushort>(i, j);
+        EXPECT_EQ(0, mismatches);
+    }
+    Mat zeros(3, 20, CV_32F, Scalar(0)), hz;
+    EXPECT_EQ(1.f, cv::uniSLAD::detail::coresetRoundToHalf(zeros, hz));
+    EXPECT_EQ(0, cv::countNonZero(hz));
+}
+
+TEST(UniSLAD_Coreset, fp16_distance_equals_float_distance_of_converted_values)
+{
+    // Stored fp16 rows: the distance must be the float distance of the values they stand for, bit
+    // for bit, whatever the length (whole 16-lane steps and a partial last step).
+    RNG rng(9);
+    for (int n : {5, 16, 37, 128, 131}) {
+        for (float unscale : {1.f, 1.f / 128, 1024.f}) {
+            SCOPED_TRACE(cv::format("n %d, unscale %g", n, unscale));
+            for (int trial = 0; trial < 20; ++trial) {
+                std::vector<ushort> a(n);
+                std::vector<float> av(n), b(n);
+                for (int i = 0; i < n; ++i) {
+                    ushort bits;
+                    do {
+                        bits = (ushort)rng.uniform(0, 65536);
+                    } while ((bits & 0x7c00) == 0x7c00);   // finite only
+                    a[i] = bits;
+                    av[i] = (float)cv::float16_t::fromBits(bits) * unscale;
+                    b[i] = (float)rng.gaussian(1000.0) * unscale;
+                }
+                const float expected = coresetSquaredDistance(av.data(), b.data(), n);
+                const float got = cv::uniSLAD::detail::coresetHalfSquaredDistance(a.data(), unscale, b.data(), n);
+                ASSERT_EQ(expected, got) << "trial " << trial;
+            }
+        }
     }
 }
 

@@ -16,14 +16,16 @@ namespace uniSLAD {
 /** @brief Greedy k-center coreset selection (paper Eq. 5, as in PatchCore).
 
 The rows of an N × d CV_32F feature set are first mapped by a seeded Gaussian random projection to
-`projectionDims` dimensions (see project()). Greedy k-center selection then runs on the projected rows:
+`projectionDims` dimensions, rounded to IEEE half precision (see project()). Greedy k-center selection
+then runs on the projected rows:
 the first centre is the start row; every following centre is the not yet selected row whose squared
 Euclidean distance to its nearest centre is the largest (ties go to the smallest row index). The
 result is the list of selected row indices, in selection order.
 
 The selection is exact: it equals what the plain O(N·k·d') greedy algorithm computes on the projected
 rows (squared distances computed in float, with one fixed summation order), for any thread count.
-It is computed without an N × N matrix, in O(N·d') memory (about 2·N·d'·4 bytes at the peak), in
+It is computed without an N × N matrix, in O(N·d') memory (the projected rows are stored in half
+precision, N·d'·2 bytes, after a transient N·d'·4 bytes float projection), in
 parallel (cv::parallel_for_), with the triangle inequality pruning every cluster of points that a new
 centre cannot reach and exact early exits in the distance evaluations (see the source for the
 algorithm). Pruning is effective when the data has a low intrinsic dimension (clusters, manifolds);
@@ -80,9 +82,18 @@ public:
 
     P is a d × projectionDims CV_32F matrix filled with standard normal values by
     `cv::RNG(seed).fill(P, RNG::NORMAL, 0, 1)`, then multiplied by 1/sqrt(projectionDims) (a
-    Johnson-Lindenstrauss projection: squared distances are preserved in expectation). When the
-    projection is skipped (projectionDims is 0 or >= d), `projected` is a copy of `features`.
-    select() works on exactly these values, so users can reproduce or inspect its metric space.
+    Johnson-Lindenstrauss projection: squared distances are preserved in expectation). The product
+    (computed in float) is then rounded to IEEE binary16 precision with one power-of-two scale for the
+    whole matrix: with 2^e the scale that brings the largest |value| into [2^14, 2^15) (e = 0 when all
+    values are 0; e is kept in [-100, 100]), every value v becomes float16(v · 2^e) · 2^-e, rounded to
+    nearest even. The values stay CV_32F and are exact (each one is a half-precision number times a
+    power of two), so the rounding loses no range, only precision: about 2^-11 relative to the
+    largest value. This halves the memory select() streams through; the projection itself is a random
+    sketch whose distortion of distances (order 1/sqrt(projectionDims)) is far larger, so the rounding
+    changes nothing that matters for coverage. Because of the common scale, a row's values depend on
+    the largest value of the whole matrix. When the projection is skipped (projectionDims is 0 or >= d),
+    `projected` is a copy of `features`, not rounded. select() works on exactly these values (and
+    computes every distance in float from them), so users can reproduce or inspect its metric space.
     @param features N × d CV_32FC1 feature set.
     @param projected N × projectionDims (or N × d) CV_32FC1 output.
      */
