@@ -9,6 +9,7 @@ namespace cli {
 const char* const kDetectorKeys =
     "{preset          |default    | parameter preset: default (offline MobileNetV2) or paper (WRN-50-2 + ViT-B/16)}"
     "{weights         |imagenet   | weights of the paper preset's backbones: imagenet or random}"
+    "{manifest        |<optional> | a backbone manifest (YAML beside an ONNX file) for both branches instead of the preset's}"
     "{model-dir       |<optional> | folder of the generated backbones (default: $UNISLAD_MODEL_DIR or ~/.cache/unislad/models)}"
     "{backend         |cpu        | where the backbones run: cpu or cuda}"
     "{ablation        |preset     | preset (as it is), full (every component), patchcore, a Table III row t3-1..t3-9, or a Table IV row ifc-mean, ifc-lum, ifc-pmp, ifc-lum-pmp}"
@@ -38,6 +39,14 @@ bool detectorParams(Options& o, cv::uniSLAD::Params& p, std::string& error)
     } else {
         error = "--preset: expected default or paper, found '" + preset + "'";
         return false;
+    }
+    const std::string manifest = o.value("manifest");
+    if (!manifest.empty()) {
+        p.localManifest = manifest;
+        p.globalManifest.clear();
+        p.localTaps.clear();
+        p.globalTaps.clear();
+        p.classTap.clear();
     }
     const std::string backend = o.value("backend");
     if (backend != "cpu" && backend != "cuda") {
