@@ -99,17 +99,23 @@ public:
             CV_Error(Error::StsBadArg, format("%s: localManifest: expected the path of a backbone manifest, found an empty string", kFunc));
         if (p.batchSize < 1)
             CV_Error(Error::StsOutOfRange, format("%s: batchSize: expected >= 1, found %d", kFunc, p.batchSize));
+        if (!p.useLocal && !p.useGlobal)
+            CV_Error(Error::StsBadArg, format("%s: useLocal, useGlobal: expected at least one branch, found both off", kFunc));
         const BackboneManifest localM = BackboneManifest::read(p.localManifest);
         const bool shared = p.globalManifest.empty() || p.globalManifest == p.localManifest;
         const BackboneManifest globalM = shared ? localM : BackboneManifest::read(p.globalManifest);
 
-        localTaps_ = resolveTaps(localM, p.localTaps, "local");
-        for (const BackboneTap& t : localTaps_)
-            if (t.shape.size() != 3)
-                CV_Error(Error::StsBadArg, format("%s: local tap '%s': expected a C x H x W feature map", kFunc, t.name.c_str()));
-        globalTaps_ = resolveTaps(globalM, p.globalTaps, "global");
-        classTap_ = resolveTaps(globalM, p.classTap.empty() ? std::vector<String>() : std::vector<String>{ p.classTap },
-                                "class")[0];
+        if (p.useLocal) {
+            localTaps_ = resolveTaps(localM, p.localTaps, "local");
+            for (const BackboneTap& t : localTaps_)
+                if (t.shape.size() != 3)
+                    CV_Error(Error::StsBadArg, format("%s: local tap '%s': expected a C x H x W feature map", kFunc, t.name.c_str()));
+        }
+        if (p.useGlobal) {
+            globalTaps_ = resolveTaps(globalM, p.globalTaps, "global");
+            classTap_ = resolveTaps(globalM, p.classTap.empty() ? std::vector<String>() : std::vector<String>{ p.classTap },
+                                    "class")[0];
+        }
 
         for (const BackboneTap& t : globalTaps_) {
             const TokenLayout l = tokenLayout(t);
@@ -120,12 +126,16 @@ public:
             layouts_.push_back(l);
             globalDims_ += l.dims;
         }
-        classDims_ = classTap_.shape[0];
-        if (classTap_.shape.size() == 2)
-            classDims_ = classTap_.shape[1];
+        if (p.useGlobal) {
+            classDims_ = classTap_.shape[0];
+            if (classTap_.shape.size() == 2)
+                classDims_ = classTap_.shape[1];
+        }
 
         const LocalAggregationParams& a = p.localAggregation;
-        if (a.gridSize > 0)
+        if (!p.useLocal)
+            localGrid_ = 0;
+        else if (a.gridSize > 0)
             localGrid_ = a.gridSize;
         else if (localTaps_[0].shape[1] == localTaps_[0].shape[2])
             localGrid_ = localTaps_[0].shape[1];
@@ -134,14 +144,17 @@ public:
                                               kFunc, localTaps_[0].name.c_str()));
 
         std::vector<String> globalNames = namesOf(globalTaps_);
-        appendUnique(globalNames, { classTap_.name });
+        if (p.useGlobal)
+            appendUnique(globalNames, { classTap_.name });
         if (shared) {
             std::vector<String> all = namesOf(localTaps_);
             appendUnique(all, globalNames);
             local_ = global_ = Backbone::create(localM, all, p.backend);
         } else {
-            local_ = Backbone::create(localM, namesOf(localTaps_), p.backend);
-            global_ = Backbone::create(globalM, globalNames, p.backend);
+            if (p.useLocal)
+                local_ = Backbone::create(localM, namesOf(localTaps_), p.backend);
+            if (p.useGlobal)
+                global_ = Backbone::create(globalM, globalNames, p.backend);
         }
     }
 
@@ -153,26 +166,35 @@ public:
         if (list.empty())
             CV_Error(Error::StsBadArg, format("%s::extract: images: expected at least one image, found none", kFunc));
         const int n = (int)list.size();
-        const int k2 = localGrid_ * localGrid_, g2 = layouts_[0].grid * layouts_[0].grid;
-        Mat local(n * k2, localDims(), CV_32F), global(n * g2, globalDims_, CV_32F), cls(n, classDims_, CV_32F);
+        const int k2 = localGrid_ * localGrid_, g2 = globalGrid() * globalGrid();
+        Mat local, global, cls;
+        if (params_.useLocal)
+            local.create(n * k2, localDims(), CV_32F);
+        if (params_.useGlobal) {
+            global.create(n * g2, globalDims_, CV_32F);
+            cls.create(n, classDims_, CV_32F);
+        }
 
         for (int start = 0; start < n; start += params_.batchSize) {
             const int end = std::min(n, start + params_.batchSize);
             const std::vector<Mat> batch(list.begin() + start, list.begin() + end);
             std::vector<Mat> localOuts, globalOuts;
-            local_->forwardImages(batch, localOuts);
+            if (local_)
+                local_->forwardImages(batch, localOuts);
             if (global_ == local_)
                 globalOuts = localOuts;
-            else
+            else if (global_)
                 global_->forwardImages(batch, globalOuts);
 
-            std::vector<Mat> maps;
-            for (const BackboneTap& t : localTaps_)
-                maps.push_back(localOuts[outputIndex(local_, t.name)]);
-            Mat localRows = local.rowRange(start * k2, end * k2);
-            aggregator_.aggregate(maps, localRows);
+            if (params_.useLocal) {
+                std::vector<Mat> maps;
+                for (const BackboneTap& t : localTaps_)
+                    maps.push_back(localOuts[outputIndex(local_, t.name)]);
+                Mat localRows = local.rowRange(start * k2, end * k2);
+                aggregator_.aggregate(maps, localRows);
+            }
 
-            for (int i = start; i < end; ++i) {
+            for (int i = start; i < end && params_.useGlobal; ++i) {
                 Mat tokens = global.rowRange(i * g2, (i + 1) * g2);
                 int col = 0;
                 for (size_t t = 0; t < globalTaps_.size(); ++t) {
@@ -197,8 +219,8 @@ public:
     }
 
     int localGrid() const CV_OVERRIDE { return localGrid_; }
-    int globalGrid() const CV_OVERRIDE { return layouts_[0].grid; }
-    int localDims() const CV_OVERRIDE { return params_.localAggregation.targetDims; }
+    int globalGrid() const CV_OVERRIDE { return layouts_.empty() ? 0 : layouts_[0].grid; }
+    int localDims() const CV_OVERRIDE { return params_.useLocal ? params_.localAggregation.targetDims : 0; }
     int globalDims() const CV_OVERRIDE { return globalDims_; }
     int classDims() const CV_OVERRIDE { return classDims_; }
     FeatureExtractorParams getParams() const CV_OVERRIDE { return params_; }

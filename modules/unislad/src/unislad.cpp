@@ -101,13 +101,19 @@ FeatureSet FeatureSet::subset(const std::vector<int>& images) const
     s.count = (int)images.size();
     s.localCells = localCells;
     s.globalCells = globalCells;
-    s.local.create(s.count * localCells, local.cols, CV_32F);
-    s.global.create(s.count * globalCells, global.cols, CV_32F);
-    s.cls.create(s.count, cls.cols, CV_32F);
+    if (localCells > 0)
+        s.local.create(s.count * localCells, local.cols, CV_32F);
+    if (globalCells > 0) {
+        s.global.create(s.count * globalCells, global.cols, CV_32F);
+        s.cls.create(s.count, cls.cols, CV_32F);
+    }
     for (int j = 0; j < s.count; ++j) {
-        localOf(images[j]).copyTo(s.localOf(j));
-        globalOf(images[j]).copyTo(s.globalOf(j));
-        cls.row(images[j]).copyTo(s.cls.row(j));
+        if (localCells > 0)
+            localOf(images[j]).copyTo(s.localOf(j));
+        if (globalCells > 0) {
+            globalOf(images[j]).copyTo(s.globalOf(j));
+            cls.row(images[j]).copyTo(s.cls.row(j));
+        }
     }
     return s;
 }
@@ -142,6 +148,8 @@ void UniSLADImpl::ensureExtractor() const
     fp.localAggregation.targetDims = params_.localDims;
     fp.backend = params_.backend;
     fp.batchSize = params_.batchSize;
+    fp.useLocal = params_.useLocal;
+    fp.useGlobal = params_.useGlobal;
     extractor_ = DualFeatureExtractor::create(fp);
 }
 
@@ -152,17 +160,23 @@ FeatureSet UniSLADImpl::extract(const std::vector<Mat>& images, const ProgressCa
     f.count = (int)images.size();
     f.localCells = extractor_->localGrid() * extractor_->localGrid();
     f.globalCells = extractor_->globalGrid() * extractor_->globalGrid();
-    f.local.create(f.count * f.localCells, extractor_->localDims(), CV_32F);
-    f.global.create(f.count * f.globalCells, extractor_->globalDims(), CV_32F);
-    f.cls.create(f.count, extractor_->classDims(), CV_32F);
+    if (f.localCells > 0)
+        f.local.create(f.count * f.localCells, extractor_->localDims(), CV_32F);
+    if (f.globalCells > 0) {
+        f.global.create(f.count * f.globalCells, extractor_->globalDims(), CV_32F);
+        f.cls.create(f.count, extractor_->classDims(), CV_32F);
+    }
     const int step = params_.batchSize;
     for (int start = 0; start < f.count; start += step) {
         const int end = std::min(f.count, start + step);
         Mat local, global, cls;
         extractor_->extract(std::vector<Mat>(images.begin() + start, images.begin() + end), local, global, cls);
-        local.copyTo(f.local.rowRange(start * f.localCells, end * f.localCells));
-        global.copyTo(f.global.rowRange(start * f.globalCells, end * f.globalCells));
-        cls.copyTo(f.cls.rowRange(start, end));
+        if (f.localCells > 0)
+            local.copyTo(f.local.rowRange(start * f.localCells, end * f.localCells));
+        if (f.globalCells > 0) {
+            global.copyTo(f.global.rowRange(start * f.globalCells, end * f.globalCells));
+            cls.copyTo(f.cls.rowRange(start, end));
+        }
         report(progress, "features", end, f.count);
     }
     return f;
@@ -313,6 +327,8 @@ void UniSLADImpl::fit(InputArrayOfArrays _images, InputArrayOfArrays _calibratio
     ensureExtractor();
     backbones_.clear();
     for (const Ptr<Backbone>& b : { extractor_->localBackbone(), extractor_->globalBackbone() }) {
+        if (!b)
+            continue;  // a branch switched off
         const BackboneManifest m = b->manifest();
         if (backbones_.empty() || backbones_.back().first != m.manifestPath)
             backbones_.push_back({ m.manifestPath, m.sha256 });

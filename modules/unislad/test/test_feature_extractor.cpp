@@ -89,6 +89,33 @@ TEST(UniSLAD_FeatureExtractor, separate_global_backbone_and_explicit_grid)
     std::remove(p.globalManifest.c_str());
 }
 
+TEST(UniSLAD_FeatureExtractor, a_branch_switched_off_costs_nothing_and_changes_nothing_else)
+{
+    FileStorage fs(unisladFixturePath("tiny_backbone.json"), FileStorage::READ);
+    Mat fullLocal, fullGlobal, fullCls;
+    DualFeatureExtractor::create(tinyParams())->extract(fixtureImages(fs), fullLocal, fullGlobal, fullCls);
+    FeatureExtractorParams p = tinyParams();
+    p.useGlobal = false;
+    Ptr<DualFeatureExtractor> localOnly = DualFeatureExtractor::create(p);
+    EXPECT_EQ(0, localOnly->globalGrid());
+    EXPECT_EQ(0, localOnly->classDims());
+    Mat local, global, cls;
+    localOnly->extract(fixtureImages(fs), local, global, cls);
+    EXPECT_TRUE(global.empty());
+    EXPECT_TRUE(cls.empty());
+    EXPECT_EQ(0, cv::norm(local, fullLocal, NORM_INF));
+    p = tinyParams();
+    p.useLocal = false;
+    Ptr<DualFeatureExtractor> globalOnly = DualFeatureExtractor::create(p);
+    EXPECT_EQ(0, globalOnly->localGrid());
+    globalOnly->extract(fixtureImages(fs), local, global, cls);
+    EXPECT_TRUE(local.empty());
+    EXPECT_EQ(0, cv::norm(global, fullGlobal, NORM_INF));
+    EXPECT_EQ(0, cv::norm(cls, fullCls, NORM_INF));
+    p.useGlobal = false;
+    UNISLAD_EXPECT_THROW_MSG(DualFeatureExtractor::create(p), "at least one branch");
+}
+
 TEST(UniSLAD_FeatureExtractor, bad_parameters)
 {
     FeatureExtractorParams p;

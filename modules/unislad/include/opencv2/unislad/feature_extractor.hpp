@@ -37,6 +37,11 @@ struct CV_EXPORTS_W_SIMPLE FeatureExtractorParams
     CV_PROP_RW int backend = COMPUTE_CPU;
     //! Images per forward pass. Default 8.
     CV_PROP_RW int batchSize = 8;
+    //! Compute the local branch. Default true. Off: no local taps run or aggregated (localGrid() is 0).
+    CV_PROP_RW bool useLocal = true;
+    //! Compute the global branch and the class feature. Default true. Off: the global backbone is not
+    //! loaded (globalGrid() and classDims() are 0).
+    CV_PROP_RW bool useGlobal = true;
 
     /** @brief The offline default: ImageNet MobileNetV2 (models/make_default_backbone.py) for both
         branches, its manifest's default taps, local grid K = 28, 512-dim local features (256 per tap).
@@ -59,7 +64,8 @@ For N images, extract() gives
 - global: (N·G²) × D_g, the global tap(s) as one token per grid cell (Eq. 3-4); transformer outputs
   with T = G² + 1 tokens lose their leading class token;
 - cls: N × D_c, the class feature (Eq. 4).
-Rows are image-major, then row-major grid cells.
+Rows are image-major, then row-major grid cells. A branch switched off in the parameters gives an empty
+matrix and costs nothing.
 
 Thread safety: extract() may be called from several threads; each backbone runs one batch at a time.
 */
