@@ -133,15 +133,7 @@ class Gaussian:
         xc = x - self.mean                       # assume_centered=False
         emp_cov = xc.T @ xc / n                  # maximum likelihood covariance, 1/n
         mu = np.trace(emp_cov) / d
-        # sklearn.covariance.ledoit_wolf_shrinkage
-        x2 = xc ** 2
-        emp_cov_trace = x2.sum(axis=0) / n
-        beta_ = (x2.T @ x2).sum()
-        delta_ = ((xc.T @ xc) ** 2).sum() / n ** 2
-        beta = 1.0 / (d * n) * (beta_ / n - delta_)
-        delta = (delta_ - 2.0 * mu * emp_cov_trace.sum() + d * mu ** 2) / d
-        beta = min(beta, delta)
-        self.shrinkage = 0.0 if beta == 0 else beta / delta
+        self.shrinkage = ledoit_wolf_shrinkage(x)
         self.cov = (1 - self.shrinkage) * emp_cov + self.shrinkage * mu * np.eye(d)
         self.precision = np.linalg.inv(self.cov)
 
