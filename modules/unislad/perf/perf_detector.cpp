@@ -1,10 +1,10 @@
 // This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
 // LICENSE file found in the top-level directory of this distribution.
 #ifdef UNISLAD_STANDALONE
-// The detector with Params::defaults() on 100 synthetic training images (juice_bottle, 256 px): fit
-// time, detect() end to end, and detect's time split by stage (each stage timed alone on the same
-// fitted model and image). Needs the default backbone in defaultModelDirectory() ($UNISLAD_MODEL_DIR)
-// and the samples' synthetic data library.
+// The detector on 100 synthetic training images (juice_bottle, 256 px), with Params::defaults()
+// (argument 0) and Params::paper() with random weights (argument 1): fit time, detect() end to end,
+// and detect's time split by stage (each stage timed alone on the same fitted model and image). Needs
+// the backbones in defaultModelDirectory() ($UNISLAD_MODEL_DIR) and the samples' synthetic data library.
 #include <benchmark/benchmark.h>
 
 #include "opencv2/unislad.hpp"
@@ -27,14 +27,21 @@ struct Fitted
     cv::Mat image;  // a logical anomaly of the test split
 };
 
+Params presetParams(int preset)
+{
+    return preset == 0 ? Params::defaults() : Params::paper("", "random");
+}
+
 const Fitted* fitted(benchmark::State& state)
 {
-    static Fitted f;
-    static bool tried = false;
-    if (!tried) {
-        tried = true;
-        const Params p = Params::defaults();
-        if (!std::ifstream(p.localManifest))
+    const int preset = (int)state.range(0);
+    static Fitted presets[2];
+    static bool tried[2] = { false, false };
+    Fitted& f = presets[preset];
+    const Params p = presetParams(preset);
+    if (!tried[preset]) {
+        tried[preset] = true;
+        if (!std::ifstream(p.localManifest) || !(p.globalManifest.empty() || std::ifstream(p.globalManifest)))
             return nullptr;
         std::vector<cv::Mat> train;
         for (int i = 0; i < 100; ++i)
@@ -46,7 +53,7 @@ const Fitted* fitted(benchmark::State& state)
         f.fitSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     }
     if (f.detector.empty())
-        state.SkipWithError(("missing " + Params::defaults().localManifest + ": generate it with models/").c_str());
+        state.SkipWithError(("missing " + p.localManifest + " or its global backbone: generate them with models/").c_str());
     return f.detector.empty() ? nullptr : &f;
 }
 
@@ -79,12 +86,14 @@ void BM_Detector_Stage(benchmark::State& state)
     const Params p = impl.getParams();
     const BackboneManifest m = BackboneManifest::read(p.localManifest);
     const Preprocessor pre(m.input);
-    FeatureExtractorParams fp = FeatureExtractorParams::defaults();
+    FeatureExtractorParams fp = state.range(0) == 0 ? FeatureExtractorParams::defaults()
+                                                    : FeatureExtractorParams::paper("", "random");
     cv::Ptr<DualFeatureExtractor> ex = DualFeatureExtractor::create(fp);
-    cv::Ptr<Backbone> net = ex->localBackbone();
-    cv::Mat blob;
+    cv::Ptr<Backbone> net = ex->localBackbone(), globalNet = ex->globalBackbone();
+    cv::Mat blob, globalBlob;
     pre.apply(f->image, blob);
-    std::vector<cv::Mat> taps;
+    Preprocessor(globalNet->manifest().input).apply(f->image, globalBlob);
+    std::vector<cv::Mat> taps, globalTaps;
     net->forward(blob, taps);
     const detail::FeatureSet feats = impl.extract({ f->image }, nullptr);
     const detail::FittedModel& model = impl.fittedModel();
@@ -98,14 +107,18 @@ void BM_Detector_Stage(benchmark::State& state)
     ap.pretrainDims = p.pretrainDims;
     ap.targetDims = p.localDims;
     const LocalFeatureAggregator agg(ap);
-    const std::vector<cv::Mat> localTaps{ taps[0], taps[1] };  // block_2_add, block_5_add: the local taps
+    const std::vector<cv::Mat> localTaps{ taps[0], taps[1] };  // the local backbone outputs its local taps first
 
-    const int stage = (int)state.range(0);
+    const int stage = (int)state.range(1);
     cv::Mat out, d;
     for (auto _ : state) {
         switch (stage) {
         case 0: pre.apply(f->image, out); break;
-        case 1: net->forward(blob, taps); break;
+        case 1:
+            net->forward(blob, taps);
+            if (globalNet != net)
+                globalNet->forward(globalBlob, globalTaps);
+            break;
         case 2: agg.aggregate(localTaps, out); break;
         case 3:
             model.localBank->nearest(feats.local, d);
@@ -132,9 +145,9 @@ void BM_Detector_Stage(benchmark::State& state)
     state.counters["global_bank"] = model.globalBank->size();
 }
 
-BENCHMARK(BM_Detector_Fit100)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
-BENCHMARK(BM_Detector_Detect)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(3);
-BENCHMARK(BM_Detector_Stage)->DenseRange(0, 6)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Detector_Fit100)->DenseRange(0, 1)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
+BENCHMARK(BM_Detector_Detect)->DenseRange(0, 1)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(3);
+BENCHMARK(BM_Detector_Stage)->ArgsProduct({ { 0, 1 }, { 0, 1, 2, 3, 4, 5, 6 } })->Unit(benchmark::kMillisecond)->UseRealTime();
 
 } // namespace
 #endif // UNISLAD_STANDALONE
