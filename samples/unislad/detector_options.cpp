@@ -15,6 +15,8 @@ const char* const kDetectorKeys =
     "{ablation        |preset     | preset (as it is), full (every component), patchcore, a Table III row t3-1..t3-9, or a Table IV row ifc-mean, ifc-lum, ifc-pmp, ifc-lum-pmp}"
     "{fusion          |calibrated | score fusion: calibrated or raw (the paper's sums)}"
     "{grid            |0          | local grid K (0: the preset's)}"
+    "{local-dims      |0          | dimension of the local features (0: the preset's)}"
+    "{pretrain-dims   |0          | per-tap dimension of the local aggregation (0: the preset's)}"
     "{local-ratio     |0          | coreset ratio of the local bank (0: the preset's)}"
     "{global-ratio    |0          | coreset ratio of the global bank (0: the preset's)}"
     "{mt              |ridge      | regularisation of the Mahalanobis transform: ridge or ledoit-wolf}"
@@ -74,6 +76,15 @@ bool detectorParams(Options& o, cv::uniSLAD::Params& p, std::string& error)
     }
     if (grid > 0)
         p.gridSize = (int)grid;
+    long long localDims = 0, pretrainDims = 0;
+    if (!parseCount(o.value("local-dims"), 65536, localDims) || !parseCount(o.value("pretrain-dims"), 65536, pretrainDims)) {
+        error = "--local-dims, --pretrain-dims: expected non-negative integers";
+        return false;
+    }
+    if (localDims > 0)
+        p.localDims = (int)localDims;
+    if (pretrainDims > 0)
+        p.pretrainDims = (int)pretrainDims;
     p.seed = (int)seed;
     p.numThreads = (int)threads;
     const double local = o.parser().get<double>("local-ratio"), global = o.parser().get<double>("global-ratio");
