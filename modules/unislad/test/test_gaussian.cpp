@@ -14,23 +14,6 @@ using cv::uniSLAD::GaussianModel;
 const double kStatTol = 1e-9;
 const double kDistTol = 1e-7;
 
-Mat readMat(const FileStorage& fs, const std::string& name)
-{
-    Mat m;
-    fs[name] >> m;
-    EXPECT_FALSE(m.empty()) << "fixture node " << name;
-    return m;
-}
-
-// max |a - b| / max |b|, in double
-double relDiff(const Mat& a, const Mat& b)
-{
-    Mat a64, b64;
-    a.convertTo(a64, CV_64F);
-    b.convertTo(b64, CV_64F);
-    return cv::norm(a64, b64, NORM_INF) / std::max(cv::norm(b64, NORM_INF), 1e-300);
-}
-
 // max_i |a_i - b_i| / |b_i|
 double maxElementRelDiff(const Mat& a, const Mat& b)
 {
@@ -60,9 +43,9 @@ void checkFixture(const std::string& file, const std::string& prefix, double shr
     const std::string path = unisladFixturePath(file);
     FileStorage fs(path, FileStorage::READ);
     ASSERT_TRUE(fs.isOpened()) << path;
-    const Mat X = readMat(fs, "X"), Q = readMat(fs, "Q");
-    const Mat expMean = readMat(fs, prefix + "mean"), expCov = readMat(fs, prefix + "covariance");
-    const Mat expDist = readMat(fs, prefix + "distances");
+    const Mat X = readFixtureMat(fs, "X"), Q = readFixtureMat(fs, "Q");
+    const Mat expMean = readFixtureMat(fs, prefix + "mean"), expCov = readFixtureMat(fs, prefix + "covariance");
+    const Mat expDist = readFixtureMat(fs, prefix + "distances");
     const double expShrinkage = fs[prefix + "shrinkage"];
     ASSERT_GT(expShrinkage, 0.0);
     ASSERT_LT(expShrinkage, 1.0);

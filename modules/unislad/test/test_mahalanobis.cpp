@@ -12,23 +12,6 @@ using cv::uniSLAD::MahalanobisTransform;
 // a few float ulps times the dimension, about 1e-6 relative; the tests allow 1e-5.
 const double kRelTol = 1e-5;
 
-Mat readMat(const FileStorage& fs, const std::string& name)
-{
-    Mat m;
-    fs[name] >> m;
-    EXPECT_FALSE(m.empty()) << "fixture node " << name;
-    return m;
-}
-
-// max |a - b| / max |b|
-double relDiff(const Mat& a, const Mat& b)
-{
-    Mat a64, b64;
-    a.convertTo(a64, CV_64F);
-    b.convertTo(b64, CV_64F);
-    return cv::norm(a64, b64, NORM_INF) / std::max(cv::norm(b64, NORM_INF), 1e-300);
-}
-
 // max |a - b| with both converted to double
 double maxAbsDiff(const Mat& a, const Mat& b)
 {
@@ -64,7 +47,7 @@ TEST(UniSLAD_MahalanobisTransform, matches_numpy_full_rank)
     const std::string path = unisladFixturePath("mahalanobis_fullrank.json");
     FileStorage fs(path, FileStorage::READ);
     ASSERT_TRUE(fs.isOpened()) << path;
-    const Mat X = readMat(fs, "X"), Q = readMat(fs, "Q");
+    const Mat X = readFixtureMat(fs, "X"), Q = readFixtureMat(fs, "Q");
     ASSERT_EQ(CV_32F, X.type());
 
     Ptr<MahalanobisTransform> mt = MahalanobisTransform::create();
@@ -72,8 +55,8 @@ TEST(UniSLAD_MahalanobisTransform, matches_numpy_full_rank)
     mt->fit(X);
     EXPECT_FALSE(mt->empty());
     EXPECT_EQ(X.cols, mt->dims());
-    EXPECT_LT(relDiff(mt->getMean(), readMat(fs, "ridge_mean")), 1e-6);
-    EXPECT_LT(relDiff(mt->getTransform(), readMat(fs, "ridge_L2")), kRelTol);
+    EXPECT_LT(relDiff(mt->getMean(), readFixtureMat(fs, "ridge_mean")), 1e-6);
+    EXPECT_LT(relDiff(mt->getTransform(), readFixtureMat(fs, "ridge_L2")), kRelTol);
     EXPECT_NEAR((double)fs["ridge_ridge"], mt->getRidge(), 1e-9 * (double)fs["ridge_ridge"]);
     EXPECT_EQ(0.0, mt->getShrinkage());
 
@@ -81,9 +64,9 @@ TEST(UniSLAD_MahalanobisTransform, matches_numpy_full_rank)
     mt->apply(X, out);
     ASSERT_EQ(X.size(), out.size());
     ASSERT_EQ(CV_32F, out.type());
-    EXPECT_LT(maxAbsDiff(out, readMat(fs, "ridge_train_out")), kRelTol);  // unit vectors
+    EXPECT_LT(maxAbsDiff(out, readFixtureMat(fs, "ridge_train_out")), kRelTol);  // unit vectors
     mt->apply(Q, out);
-    EXPECT_LT(maxAbsDiff(out, readMat(fs, "ridge_queries_out")), kRelTol);
+    EXPECT_LT(maxAbsDiff(out, readFixtureMat(fs, "ridge_queries_out")), kRelTol);
 }
 
 TEST(UniSLAD_MahalanobisTransform, matches_numpy_rank_deficient)
@@ -91,7 +74,7 @@ TEST(UniSLAD_MahalanobisTransform, matches_numpy_rank_deficient)
     const std::string path = unisladFixturePath("mahalanobis_rankdef.json");
     FileStorage fs(path, FileStorage::READ);
     ASSERT_TRUE(fs.isOpened()) << path;
-    const Mat X = readMat(fs, "X"), Q = readMat(fs, "Q");
+    const Mat X = readFixtureMat(fs, "X"), Q = readFixtureMat(fs, "Q");
     ASSERT_LT(X.rows, X.cols);
 
     struct Case { const char* name; int regularization; double shrinkage; };
@@ -108,20 +91,20 @@ TEST(UniSLAD_MahalanobisTransform, matches_numpy_rank_deficient)
         const double expShrink = fs[p + "_shrinkage"], expRidge = fs[p + "_ridge"];
         EXPECT_NEAR(expShrink, mt->getShrinkage(), 1e-9);
         EXPECT_NEAR(expRidge, mt->getRidge(), 1e-9 * expRidge);
-        EXPECT_LT(relDiff(mt->getMean(), readMat(fs, p + "_mean")), 1e-6);
-        EXPECT_LT(relDiff(mt->getTransform(), readMat(fs, p + "_L2")), kRelTol);
+        EXPECT_LT(relDiff(mt->getMean(), readFixtureMat(fs, p + "_mean")), 1e-6);
+        EXPECT_LT(relDiff(mt->getTransform(), readFixtureMat(fs, p + "_L2")), kRelTol);
 
         Mat out;
         mt->apply(X, out);
-        EXPECT_LT(maxAbsDiff(out, readMat(fs, p + "_train_out")), kRelTol);
+        EXPECT_LT(maxAbsDiff(out, readFixtureMat(fs, p + "_train_out")), kRelTol);
         mt->apply(Q, out);
-        EXPECT_LT(maxAbsDiff(out, readMat(fs, p + "_queries_out")), kRelTol);
+        EXPECT_LT(maxAbsDiff(out, readFixtureMat(fs, p + "_queries_out")), kRelTol);
 
         // Without Eq. 10, compared row by row relative to each expected row's norm.
         params.normalize = false;
         Ptr<MahalanobisTransform> raw = MahalanobisTransform::create(mt->getMean(), mt->getTransform(), params);
         raw->apply(Q, out);
-        const Mat expRaw = readMat(fs, p + "_queries_raw");
+        const Mat expRaw = readFixtureMat(fs, p + "_queries_raw");
         for (int i = 0; i < Q.rows; ++i) {
             SCOPED_TRACE(i);
             Mat o64;

@@ -35,6 +35,24 @@ inline std::string unisladFixturePath(const std::string& name)
     return dir + "/" + name;
 }
 
+/** A fixture matrix; an empty result (missing node) fails the calling test. */
+inline Mat readFixtureMat(const FileStorage& fs, const std::string& name)
+{
+    Mat m;
+    fs[name] >> m;
+    EXPECT_FALSE(m.empty()) << "fixture node " << name;
+    return m;
+}
+
+/** max |a - b| / max |b|, both converted to double. */
+inline double relDiff(const Mat& a, const Mat& b)
+{
+    Mat a64, b64;
+    a.convertTo(a64, CV_64F);
+    b.convertTo(b64, CV_64F);
+    return cv::norm(a64, b64, NORM_INF) / std::max(cv::norm(b64, NORM_INF), 1e-300);
+}
+
 /** Runs `stmt` and expects a cv::Exception whose message contains every one of `fragments`. */
 #define UNISLAD_EXPECT_THROW_MSG(stmt, ...)                                                  \
     do {                                                                                     \
