@@ -1,7 +1,6 @@
 // This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
 // LICENSE file found in the top-level directory of this distribution.
 #include "precomp.hpp"
-#include "ledoit_wolf.hpp"
 #include "opencv2/unislad/gaussian.hpp"
 
 #include <opencv2/core/utils/trace.hpp>
@@ -15,6 +14,8 @@
 #endif
 #include <Eigen/Core>
 #include <Eigen/Cholesky>
+
+#include "ledoit_wolf.hpp"  // after the pragmas: it includes Eigen
 
 namespace cv {
 namespace uniSLAD {
@@ -80,10 +81,7 @@ public:
         checkParams(params_, func);
         const int n = X.rows, d = X.cols;
 
-        Eigen::RowVectorXd mean = Eigen::RowVectorXd::Zero(d);
-        for (int i = 0; i < n; ++i)
-            mean += Eigen::Map<const Eigen::RowVectorXf>(X.ptr<float>(i), d).cast<double>();
-        mean /= n;
+        const Eigen::RowVectorXd mean = detail::columnMeans(X);
         RowMatrixXd Xc(n, d);
         for (int i = 0; i < n; ++i)
             Xc.row(i) = Eigen::Map<const Eigen::RowVectorXf>(X.ptr<float>(i), d).cast<double>() - mean;

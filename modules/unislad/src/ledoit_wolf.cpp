@@ -22,4 +22,14 @@ double ledoitWolfShrinkage(double n, int d, double traceS, double frobS2, double
     return std::min(1.0, std::max(0.0, bb / dd));
 }
 
+Eigen::RowVectorXd columnMeans(const Mat& X)
+{
+    const int n = X.rows, d = X.cols;
+    Eigen::RowVectorXd mean = Eigen::RowVectorXd::Zero(d);
+    for (int i = 0; i < n; ++i)
+        mean += Eigen::Map<const Eigen::RowVectorXf>(X.ptr<float>(i), d).cast<double>();
+    mean /= n;
+    return mean;
+}
+
 }}} // namespace cv::uniSLAD::detail

@@ -3,13 +3,20 @@
 #ifndef OPENCV_UNISLAD_LEDOIT_WOLF_HPP
 #define OPENCV_UNISLAD_LEDOIT_WOLF_HPP
 
-// The Ledoit-Wolf (2004) shrinkage intensity, shared by MahalanobisTransform and GaussianModel.
+// Covariance statistics shared by MahalanobisTransform and GaussianModel: the column means in double
+// and the Ledoit-Wolf (2004) shrinkage intensity.
 
 #include <opencv2/core.hpp>
+
+#include <Eigen/Core>
 
 namespace cv {
 namespace uniSLAD {
 namespace detail {
+
+/** Column means of an n x d CV_32F matrix, summed in double in row order (deterministic for any
+    thread count). */
+Eigen::RowVectorXd columnMeans(const Mat& X);
 
 /** Ledoit-Wolf shrinkage intensity delta in [0, 1] of the shrunk covariance (1 - delta) S + delta mu I,
     computed as sklearn.covariance.ledoit_wolf_shrinkage does (assume_centered=False), from moments of

@@ -1,7 +1,6 @@
 // This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
 // LICENSE file found in the top-level directory of this distribution.
 #include "precomp.hpp"
-#include "ledoit_wolf.hpp"
 #include "opencv2/unislad/mahalanobis.hpp"
 
 #include <opencv2/core/utils/trace.hpp>
@@ -15,6 +14,8 @@
 #endif
 #include <Eigen/Core>
 #include <Eigen/Eigenvalues>
+
+#include "ledoit_wolf.hpp"  // after the pragmas: it includes Eigen
 
 namespace cv {
 namespace uniSLAD {
@@ -84,10 +85,7 @@ public:
         const int n = X.rows, d = X.cols;
 
         // Mean in double (sequential: deterministic and cheap next to the scatter).
-        Eigen::VectorXd mean = Eigen::VectorXd::Zero(d);
-        for (int i = 0; i < n; ++i)
-            mean += Eigen::Map<const Eigen::VectorXf>(X.ptr<float>(i), d).cast<double>();
-        mean /= n;
+        const Eigen::VectorXd mean = detail::columnMeans(X).transpose();
 
         // Scatter matrix sum_c (f_c - mean)(f_c - mean)^T in double, accumulated over a fixed number of
         // row chunks (a function of n and d only, never of the thread count) whose partial sums are
