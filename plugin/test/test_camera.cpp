@@ -90,7 +90,7 @@ int main(int argc, char** argv)
     GstElementFactory* aravis = gst_element_factory_find("aravissrc");
     if (!program || !aravis) {
         std::printf("SKIPPED: %s not installed (Debian: %s)\n", program ? "GStreamer element aravissrc" :
-                    "arv-fake-gv-camera-0.8", program ? "gstreamer1.0-plugins-bad" : "aravis-tools");
+                    "arv-fake-gv-camera-0.8", program ? "libaravis-0.8-0" : "aravis-tools");
         return 77;
     }
     gst_object_unref(aravis);
