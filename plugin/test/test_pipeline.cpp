@@ -254,6 +254,43 @@ TEST_F(UniSLAD_GstElement, corrupt_or_absent_model_fails_the_pipeline)
     }
 }
 
+TEST_F(UniSLAD_GstElement, properties_change_while_streaming)
+{
+    // The streaming thread scores frames while this thread flips overlay (and with it passthrough),
+    // threshold and updates: every frame still ends at the sink and the stream ends with EOS.
+    const int frames = 150;
+    GError* error = nullptr;
+    GstElement* pipeline = gst_parse_launch(
+        ("videotestsrc num-buffers=" + std::to_string(frames) + " ! video/x-raw,format=BGRx,width=64,height=48 ! "
+         "unislad name=u model-location=" + model + " ! fakesink name=sink").c_str(), &error);
+    ASSERT_TRUE(error == nullptr) << error->message;
+    GstElement* u = gst_bin_get_by_name(GST_BIN(pipeline), "u");
+    GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+    ASSERT_EQ(GST_STATE_CHANGE_ASYNC, gst_element_set_state(pipeline, GST_STATE_PLAYING));
+    GstBus* bus = gst_element_get_bus(pipeline);
+    GstMessage* end = nullptr;
+    for (int i = 0; !end && i < 10000; ++i) {
+        g_object_set(u, "overlay", (gboolean)(i % 2), "threshold", (i % 3) ? 1e9 : -1e9, "updates", i % 3,
+                     "overlay-alpha", (i % 5) / 4.0, nullptr);
+        end = gst_bus_pop_filtered(bus, (GstMessageType)(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+        g_usleep(200);
+    }
+    ASSERT_TRUE(end != nullptr) << "no EOS";
+    EXPECT_EQ(GST_MESSAGE_EOS, GST_MESSAGE_TYPE(end));
+    gst_message_unref(end);
+    GstStructure* stats = nullptr;
+    g_object_get(sink, "stats", &stats, nullptr);
+    guint64 rendered = 0;
+    ASSERT_TRUE(stats && gst_structure_get_uint64(stats, "rendered", &rendered));
+    EXPECT_EQ((guint64)frames, rendered);
+    gst_structure_free(stats);
+    EXPECT_EQ(GST_STATE_CHANGE_SUCCESS, gst_element_set_state(pipeline, GST_STATE_NULL));
+    gst_object_unref(bus);
+    gst_object_unref(sink);
+    gst_object_unref(u);
+    gst_object_unref(pipeline);
+}
+
 TEST_F(UniSLAD_GstElement, gray_frames_are_scored)
 {
     // videoconvert's RGB to GRAY8 differs from cv::cvtColor's luma: only count the messages here.
