@@ -15,6 +15,12 @@ packages=(
   libgtest-dev googletest  # unit tests
   libbenchmark-dev         # perf/
   python3 python3-numpy    # fixtures and reference implementations used by the tests
+  # The GStreamer element (plugin/) and its tests: development files, gst-launch/gst-inspect, the elements
+  # the pipelines use (videoconvert: base; multifilesrc, pngdec: good; parsers for video files: bad),
+  # aravissrc (libaravis-0.8-0) and Aravis' fake GigE Vision camera (aravis-tools).
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+  libaravis-0.8-0 aravis-tools
 )
 if [[ "${1:-}" == "--models" ]]; then
   packages+=(python3-onnx python3-torch python3-torchvision libopenblas0-pthread python3-opencv)

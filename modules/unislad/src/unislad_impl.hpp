@@ -65,7 +65,8 @@ public:
     void read(const FileNode& node) CV_OVERRIDE;
 
     ModelState exportState() const;
-    void importState(const ModelState& state, const std::string& source);
+    /** Replaces the state by a loaded one; backend >= 0 overrides the saved Params::backend. */
+    void importState(const ModelState& state, const std::string& source, int backend = -1);
 
     /** Features of images, extracted in batches (progress per batch when given). */
     FeatureSet extract(const std::vector<Mat>& images, const ProgressCallback* progress) const;

@@ -141,7 +141,7 @@ ModelState UniSLADImpl::exportState() const
     return s;
 }
 
-void UniSLADImpl::importState(const ModelState& s, const std::string& source)
+void UniSLADImpl::importState(const ModelState& s, const std::string& source, int backend)
 {
     Params p;
     try {
@@ -152,6 +152,8 @@ void UniSLADImpl::importState(const ModelState& s, const std::string& source)
     } catch (const cv::Exception& e) {
         stateError(source, "unreadable parameters: " + e.err);
     }
+    if (backend >= 0)
+        p.backend = backend;
     try {
         validateParams(p);
     } catch (const cv::Exception& e) {
@@ -272,8 +274,11 @@ void UniSLADImpl::save(const String& path) const
 
 } // namespace detail
 
-Ptr<UniSLAD> UniSLAD::load(const String& path)
+Ptr<UniSLAD> UniSLAD::load(const String& path, int backend)
 {
+    if (backend != -1 && backend != COMPUTE_CPU && backend != COMPUTE_CUDA)
+        CV_Error(Error::StsOutOfRange, format("UniSLAD::load: backend: expected -1 (as saved), COMPUTE_CPU (%d) or "
+                                             "COMPUTE_CUDA (%d), found %d", COMPUTE_CPU, COMPUTE_CUDA, backend));
     const detail::ModelArchiveReader r = detail::ModelArchiveReader::load(path);
     detail::ModelState s;
     if (!r.has("params"))
@@ -288,7 +293,7 @@ Ptr<UniSLAD> UniSLAD::load(const String& path)
             detail::stateError(path, "unknown section '" + name + "'");
     }
     Ptr<detail::UniSLADImpl> model = makePtr<detail::UniSLADImpl>(Params::defaults());
-    model->importState(s, path);
+    model->importState(s, path, backend);
     return model;
 }
 

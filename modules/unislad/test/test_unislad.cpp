@@ -145,6 +145,21 @@ TEST_F(UniSLAD_Detector, save_load_round_trip_is_bitwise)
     std::remove(again.c_str());
 }
 
+TEST_F(UniSLAD_Detector, load_overrides_the_backend)
+{
+    const std::string path = cv::tempfile(".unislad");
+    detector->save(path);
+    // CUDA falls back to the CPU when this OpenCV has no CUDA backend: the scores stay those of the CPU.
+    Ptr<UniSLAD> cuda = UniSLAD::load(path, COMPUTE_CUDA), cpu = UniSLAD::load(path, COMPUTE_CPU);
+    EXPECT_EQ(COMPUTE_CUDA, cuda->getParams().backend);
+    EXPECT_EQ(COMPUTE_CPU, cpu->getParams().backend);
+    EXPECT_EQ(detector->getParams().backend, UniSLAD::load(path)->getParams().backend);
+    const std::vector<Mat> imgs = samples(2, true, 10);
+    EXPECT_EQ(detector->predictBatch(imgs), cpu->predictBatch(imgs));
+    UNISLAD_EXPECT_THROW_MSG(UniSLAD::load(path, 7), "UniSLAD::load", "backend", "found 7");
+    std::remove(path.c_str());
+}
+
 TEST_F(UniSLAD_Detector, corrupt_model_files_raise_clear_errors)
 {
     const std::string path = cv::tempfile(".unislad");

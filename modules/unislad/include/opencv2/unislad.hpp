@@ -171,8 +171,11 @@ public:
     CV_WRAP static Ptr<UniSLAD> create(const Params& params = Params::defaults());
 
     /** @brief Loads a model file written by save(); raises cv::Exception naming the file when it is
-        missing, truncated, corrupt, of a newer format, or when a backbone's hash does not match. */
-    CV_WRAP static Ptr<UniSLAD> load(const String& path);
+        missing, truncated, corrupt, of a newer format, or when a backbone's hash does not match.
+        @param path the model file
+        @param backend ComputeBackend to run the backbones on; -1 (default): the one saved in the model.
+        The backend changes where the networks run, not the fitted state. */
+    CV_WRAP static Ptr<UniSLAD> load(const String& path, int backend = -1);
 
     /** @brief Fits on nominal images (8/16-bit, gray/BGR/BGRA; see Preprocessor). */
     CV_WRAP virtual void fit(InputArrayOfArrays images) = 0;

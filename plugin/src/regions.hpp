@@ -1,0 +1,24 @@
+// This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
+// LICENSE file found in the top-level directory of this distribution.
+#ifndef UNISLAD_GST_REGIONS_HPP
+#define UNISLAD_GST_REGIONS_HPP
+
+// The anomalous regions of an anomaly map: what the element attaches to a buffer as region-of-interest
+// metas. Plain OpenCV, no GStreamer: unit-tested alone.
+
+#include <opencv2/core.hpp>
+
+#include <vector>
+
+namespace unislad_gst {
+
+/** @brief Bounding boxes of the connected regions (8-connectivity) where map > threshold.
+    @param map CV_32FC1 anomaly map (UniSLAD's Result::anomalyMap, the frame's size)
+    @param threshold a pixel belongs to a region when its value is strictly greater
+    @return one box a region, in map pixels, ordered by top edge, then left edge; empty when no pixel
+    exceeds the threshold. Raises cv::Exception for a map that is not CV_32FC1. */
+std::vector<cv::Rect> anomalyRegions(const cv::Mat& map, float threshold);
+
+} // namespace unislad_gst
+
+#endif // UNISLAD_GST_REGIONS_HPP

@@ -1,0 +1,182 @@
+// This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
+// LICENSE file found in the top-level directory of this distribution.
+//
+// The element's plain-OpenCV parts: anomalous regions of a map (against hand-built maps whose regions
+// are known) and the overlay (what changes, what does not, channel orders, strides).
+#include "overlay.hpp"
+#include "regions.hpp"
+
+#include <opencv2/imgproc.hpp>
+
+#include <gtest/gtest.h>
+
+namespace opencv_test {
+namespace {
+
+using namespace unislad_gst;
+
+TEST(UniSLAD_GstRegions, boxes_of_connected_regions_above_the_threshold)
+{
+    cv::Mat map(40, 60, CV_32F, cv::Scalar(0.5f));
+    EXPECT_TRUE(anomalyRegions(map, 0.5f).empty()) << "strictly greater than the threshold";
+    EXPECT_TRUE(anomalyRegions(map, 1.0f).empty());
+    map(cv::Rect(30, 2, 5, 4)).setTo(2.0f);     // a rectangle
+    map(cv::Rect(3, 10, 2, 8)).setTo(1.5f);     // an L: a bar ...
+    map(cv::Rect(3, 17, 9, 1)).setTo(1.5f);     // ... and its foot
+    map.at<float>(30, 40) = 3.0f;                // two pixels touching by a corner: one region (8-connectivity)
+    map.at<float>(31, 41) = 3.0f;
+    map.at<float>(35, 55) = 0.50001f;            // barely above
+    const std::vector<cv::Rect> boxes = anomalyRegions(map, 0.5f);
+    const std::vector<cv::Rect> expected = { cv::Rect(30, 2, 5, 4), cv::Rect(3, 10, 9, 8), cv::Rect(40, 30, 2, 2),
+                                             cv::Rect(55, 35, 1, 1) };
+    EXPECT_EQ(expected, boxes);
+    // A higher threshold keeps only what exceeds it.
+    EXPECT_EQ(std::vector<cv::Rect>({ cv::Rect(30, 2, 5, 4), cv::Rect(40, 30, 2, 2) }), anomalyRegions(map, 1.5f));
+}
+
+TEST(UniSLAD_GstRegions, rejects_other_types)
+{
+    EXPECT_THROW(anomalyRegions(cv::Mat(4, 4, CV_8U, cv::Scalar(1)), 0.5f), cv::Exception);
+    EXPECT_THROW(anomalyRegions(cv::Mat(4, 4, CV_32FC3), 0.5f), cv::Exception);
+}
+
+/** A textured BGR frame and a map with one blob above threshold 1 away from the verdict box. */
+struct Scene
+{
+    cv::Mat frame, map;
+    float threshold = 1.0f;
+    cv::Mat heat;  // map > threshold, outside the verdict box
+    Scene()
+    {
+        frame.create(120, 160, CV_8UC3);
+        cv::RNG rng(3);
+        rng.fill(frame, cv::RNG::UNIFORM, 0, 256);
+        map = cv::Mat(frame.size(), CV_32F, cv::Scalar(0.2f));
+        cv::circle(map, cv::Point(100, 80), 15, cv::Scalar(1.8), -1);
+        cv::circle(map, cv::Point(100, 80), 6, cv::Scalar(3.0), -1);
+        heat = map > threshold;
+        heat(verdictBox(frame.size())).setTo(0);
+    }
+};
+
+cv::Mat changedPixels(const cv::Mat& a, const cv::Mat& b)
+{
+    std::vector<cv::Mat> planes;
+    cv::Mat diff;
+    cv::absdiff(a, b, diff);
+    cv::split(diff, planes);
+    cv::Mat any = cv::Mat::zeros(a.size(), CV_8U);
+    for (const cv::Mat& p : planes)
+        any |= p > 0;
+    return any;
+}
+
+TEST(UniSLAD_GstOverlay, changes_only_the_heat_map_and_the_verdict_box)
+{
+    const Scene s;
+    ASSERT_GT(cv::countNonZero(s.heat), 0);
+    cv::Mat allowed = s.map > s.threshold;
+    allowed(verdictBox(s.frame.size())).setTo(255);
+    for (double alpha : { 0.0, 0.5, 1.0 }) {
+        SCOPED_TRACE(alpha);
+        cv::Mat out = s.frame.clone();
+        drawOverlay(out, PixelOrder::BGR, s.map, s.threshold, true, 3.0f, alpha);
+        const cv::Mat changed = changedPixels(s.frame, out);
+        EXPECT_EQ(0, cv::countNonZero(changed & ~allowed));
+        EXPECT_GT(cv::countNonZero(changed(verdictBox(s.frame.size()))), 0) << "the verdict is always drawn";
+        if (alpha == 0)
+            EXPECT_EQ(0, cv::countNonZero(changed & s.heat)) << "alpha 0: no heat map";
+        else
+            EXPECT_GT(cv::countNonZero(changed & s.heat), cv::countNonZero(s.heat) / 2);
+    }
+}
+
+TEST(UniSLAD_GstOverlay, heat_map_blends_linearly_and_peaks_red)
+{
+    const Scene s;
+    cv::Mat opaque = s.frame.clone(), half = s.frame.clone();
+    drawOverlay(opaque, PixelOrder::BGR, s.map, s.threshold, true, 3.0f, 1.0);
+    drawOverlay(half, PixelOrder::BGR, s.map, s.threshold, true, 3.0f, 0.5);
+    // alpha 0.5 is the mean of the frame and the opaque heat map (to rounding).
+    cv::Mat mean;
+    cv::addWeighted(s.frame, 0.5, opaque, 0.5, 0.0, mean);
+    cv::Mat diff, diffHeat = cv::Mat::zeros(s.frame.size(), CV_8UC3);
+    cv::absdiff(mean, half, diff);
+    diff.copyTo(diffHeat, s.heat);
+    EXPECT_LE(cv::norm(diffHeat, cv::NORM_INF), 1.0);
+    // At the map's maximum the opaque colour is JET's top end: red dominates.
+    const cv::Vec3b peak = opaque.at<cv::Vec3b>(80, 100);
+    EXPECT_GT(peak[2], 100);
+    EXPECT_LT(peak[1], 60);
+    EXPECT_LT(peak[0], 60);
+}
+
+TEST(UniSLAD_GstOverlay, channel_orders_and_strides_agree)
+{
+    const Scene s;
+    cv::Mat bgr = s.frame.clone();
+    drawOverlay(bgr, PixelOrder::BGR, s.map, s.threshold, false, 0.25f, 0.7);
+
+    cv::Mat rgb;
+    cv::cvtColor(s.frame, rgb, cv::COLOR_BGR2RGB);
+    drawOverlay(rgb, PixelOrder::RGB, s.map, s.threshold, false, 0.25f, 0.7);
+    cv::cvtColor(rgb, rgb, cv::COLOR_RGB2BGR);
+    EXPECT_EQ(0, cv::norm(bgr, rgb, cv::NORM_INF)) << "RGB is BGR with the channels swapped";
+
+    cv::Mat bgrx;
+    cv::cvtColor(s.frame, bgrx, cv::COLOR_BGR2BGRA);
+    drawOverlay(bgrx, PixelOrder::BGR, s.map, s.threshold, false, 0.25f, 0.7);
+    cv::cvtColor(bgrx, bgrx, cv::COLOR_BGRA2BGR);
+    EXPECT_EQ(0, cv::norm(bgr, bgrx, cv::NORM_INF)) << "BGRx draws the same colours";
+
+    // A view into a larger buffer (its own stride): the same pixels, nothing outside the view touched.
+    cv::Mat big(s.frame.rows + 10, s.frame.cols + 30, CV_8UC3, cv::Scalar(7, 8, 9));
+    cv::Mat view = big(cv::Rect(20, 5, s.frame.cols, s.frame.rows));
+    s.frame.copyTo(view);
+    ASSERT_FALSE(view.isContinuous());
+    drawOverlay(view, PixelOrder::BGR, s.map, s.threshold, false, 0.25f, 0.7);
+    EXPECT_EQ(0, cv::norm(bgr, view, cv::NORM_INF));
+    cv::Mat outside = cv::Mat::ones(big.size(), CV_8U);
+    outside(cv::Rect(20, 5, s.frame.cols, s.frame.rows)).setTo(0);
+    const cv::Mat borderChanged = changedPixels(big, cv::Mat(big.size(), CV_8UC3, cv::Scalar(7, 8, 9)));
+    EXPECT_EQ(0, cv::countNonZero(borderChanged & outside));
+
+    // Gray frames: only the heat map and the verdict box change.
+    cv::Mat gray;
+    cv::cvtColor(s.frame, gray, cv::COLOR_BGR2GRAY);
+    cv::Mat grayOut = gray.clone();
+    drawOverlay(grayOut, PixelOrder::GRAY, s.map, s.threshold, true, 2.0f, 0.7);
+    cv::Mat allowed = s.map > s.threshold;
+    allowed(verdictBox(gray.size())).setTo(255);
+    EXPECT_EQ(0, cv::countNonZero(changedPixels(gray, grayOut) & ~allowed));
+    EXPECT_GT(cv::countNonZero(changedPixels(gray, grayOut) & s.heat), 0);
+}
+
+TEST(UniSLAD_GstOverlay, verdict_colour_follows_the_verdict)
+{
+    const Scene s;
+    const cv::Rect box = verdictBox(s.frame.size());
+    EXPECT_EQ(cv::Rect(0, 0, 70, 10), box) << "rows / 12 = 10, width 7 x height";
+    EXPECT_EQ(cv::Rect(0, 0, 280, 40), verdictBox(cv::Size(1920, 1080)));
+    EXPECT_EQ(cv::Rect(0, 0, 8, 8), verdictBox(cv::Size(8, 8))) << "clipped to the frame";
+    cv::Mat bad = s.frame.clone(), good = s.frame.clone();
+    drawOverlay(bad, PixelOrder::BGR, s.map, s.threshold, true, 3.0f, 0.5);
+    drawOverlay(good, PixelOrder::BGR, s.map, s.threshold, false, 0.1f, 0.5);
+    const cv::Scalar b = cv::mean(bad(box)), g = cv::mean(good(box));
+    EXPECT_GT(b[2], b[1] + 50) << "anomaly: red";
+    EXPECT_GT(g[1], g[2] + 50) << "nominal: green";
+}
+
+TEST(UniSLAD_GstOverlay, rejects_bad_arguments)
+{
+    const Scene s;
+    cv::Mat frame = s.frame.clone();
+    EXPECT_THROW(drawOverlay(frame, PixelOrder::BGR, s.map(cv::Rect(0, 0, 10, 10)), 1.0f, true, 1.0f, 0.5),
+                 cv::Exception);
+    EXPECT_THROW(drawOverlay(frame, PixelOrder::BGR, s.map, 1.0f, true, 1.0f, 1.5), cv::Exception);
+    EXPECT_THROW(drawOverlay(frame, PixelOrder::GRAY, s.map, 1.0f, true, 1.0f, 0.5), cv::Exception);
+    cv::Mat f16(s.frame.size(), CV_16UC3);
+    EXPECT_THROW(drawOverlay(f16, PixelOrder::BGR, s.map, 1.0f, true, 1.0f, 0.5), cv::Exception);
+}
+
+}} // namespace opencv_test::<anonymous>
