@@ -3,7 +3,8 @@
 # and apt's index is refreshed only when something is missing.
 #
 #   scripts/install-deps.sh            build + test dependencies
-#   scripts/install-deps.sh --models   also what models/ needs (Python, ONNX, torch, Node.js)
+#   scripts/install-deps.sh --demo     also what the offline default backbone needs (ONNX, Node.js; scripts/demo.sh)
+#   scripts/install-deps.sh --models   also what every script of models/ needs (Python, ONNX, torch, Node.js)
 set -euo pipefail
 
 packages=(
@@ -21,10 +22,14 @@ packages=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   libaravis-0.8-0 aravis-tools
+  chromium                 # the test that opens `unislad eval --report`'s HTML in a headless browser
 )
-if [[ "${1:-}" == "--models" ]]; then
-  packages+=(python3-onnx python3-torch python3-torchvision libopenblas0-pthread python3-opencv)
-  packages+=(python3-scipy)   # only to regenerate the metrics fixture (modules/unislad/test/fixtures)
+if [[ "${1:-}" == "--models" || "${1:-}" == "--demo" ]]; then
+  packages+=(python3-onnx)
+  if [[ "${1:-}" == "--models" ]]; then
+    packages+=(python3-torch python3-torchvision libopenblas0-pthread python3-opencv)
+    packages+=(python3-scipy)   # only to regenerate the metrics fixture (modules/unislad/test/fixtures)
+  fi
   # Node.js + npm (>= 18) fetch nsfwjs and run the TensorFlow.js reference. A machine that already has
   # them (e.g. from nodejs.org) keeps its own; otherwise Debian's are installed.
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

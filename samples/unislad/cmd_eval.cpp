@@ -8,6 +8,7 @@
 #include "detector_options.hpp"
 #include "evaluation.hpp"
 #include "report.hpp"
+#include "report_html.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -23,7 +24,7 @@ const std::string kEvalKeys = std::string(
     "{data d          |<none>     | a category folder (MVTec AD or MVTec LOCO AD layout), or with --categories their parent}"
     "{categories c    |<optional> | comma-separated category folders under --data, or 'all'; prints a Table II}"
     "{model m         |<optional> | a fitted model file (one category); default: fit on the fly}"
-    "{report r        |<optional> | write metrics.json and scores.csv per category into this folder}"
+    "{report r        |<optional> | write a report into this folder: index.html (open it in a browser), per category metrics.json, scores.csv, plots and a heat-map gallery}"
     "{no-pixel        |           | skip the pixel metrics (P-AUROC, AUPRO)}"
     "{quiet q         |           | no progress bars}") + kDetectorKeys;
 
@@ -80,6 +81,7 @@ int runEval(int argc, const char* const argv[])
     eo.pixelMetrics = !opts.parser().has("no-pixel");
     eo.quiet = opts.parser().has("quiet");
     std::vector<Evaluation> results;
+    cv::uniSLAD::Params used = params;
     for (const std::string& dir : categories) {
         const Dataset d = readDataset(dir);
         Evaluation e;
@@ -90,8 +92,13 @@ int runEval(int argc, const char* const argv[])
             detector = fitOnDataset(params, d, eo, e, std::cerr);
         evaluateDetector(detector, d, eo, e, std::cerr);
         printSummary(e);
-        if (!reportDir.empty())
+        used = detector->getParams();
+        if (!reportDir.empty()) {
             writeReport(reportDir + "/" + e.category, e, detector->getThreshold());
+            writeHtmlReport(reportDir + "/" + e.category, e, detector);
+        }
+        for (ScoredItem& s : e.items)
+            s.result.anomalyMap.release();
         results.push_back(e);
     }
     if (results.size() > 1) {
@@ -110,8 +117,10 @@ int runEval(int argc, const char* const argv[])
         avg.aurocMean = nM ? sumM / nM : -1;
         std::printf("  %-20s %s\n", "average", tableCell(avg).c_str());
     }
-    if (!reportDir.empty())
-        std::printf("report: %s\n", reportDir.c_str());
+    if (!reportDir.empty()) {
+        writeHtmlIndex(reportDir, results, used);
+        std::printf("report: %s\n", (std::filesystem::absolute(reportDir) / "index.html").lexically_normal().string().c_str());
+    }
     return kExitOk;
 }
 

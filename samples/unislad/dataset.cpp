@@ -111,24 +111,42 @@ Dataset readDataset(const std::string& categoryDir)
     return d;
 }
 
+bool readImage(const std::string& path, cv::Mat& image, std::string& why)
+{
+    image.release();
+    std::error_code ec;
+    if (!fs::exists(path, ec)) {
+        why = "no such file";
+        return false;
+    }
+    try {
+        image = cv::imread(path, cv::IMREAD_ANYDEPTH | cv::IMREAD_COLOR);
+    } catch (const cv::Exception& e) {
+        why = e.err;
+        image.release();
+        return false;
+    }
+    if (image.empty()) {
+        why = "not a readable image";
+        return false;
+    }
+    if (image.depth() != CV_8U && image.depth() != CV_16U) {
+        why = "unsupported pixel depth (8- or 16-bit images only)";
+        image.release();
+        return false;
+    }
+    return true;
+}
+
 std::vector<std::string> loadImages(const std::vector<std::string>& paths, std::vector<cv::Mat>& images, std::ostream& log)
 {
     std::vector<std::string> loaded;
     images.clear();
     for (const std::string& p : paths) {
         cv::Mat img;
-        try {
-            img = cv::imread(p, cv::IMREAD_ANYDEPTH | cv::IMREAD_COLOR);
-        } catch (const cv::Exception& e) {
-            log << "skipping " << p << ": " << e.err << "\n";
-            continue;
-        }
-        if (img.empty()) {
-            log << "skipping " << p << ": not a readable image\n";
-            continue;
-        }
-        if (img.depth() != CV_8U && img.depth() != CV_16U) {
-            log << "skipping " << p << ": unsupported pixel depth (8- or 16-bit images only)\n";
+        std::string why;
+        if (!readImage(p, img, why)) {
+            log << "skipping " << p << ": " << why << "\n";
             continue;
         }
         images.push_back(img);

@@ -43,6 +43,10 @@ Dataset readDataset(const std::string& categoryDir);
 /** The images of a folder (png, jpg, jpeg, bmp, tif, tiff; sorted by name). */
 std::vector<std::string> listImages(const std::string& dir);
 
+/** Reads one image as 8-bit BGR, or 16-bit when the file is; false with the reason in `why` when the
+    file cannot be read or decoded, or has another pixel depth. */
+bool readImage(const std::string& path, cv::Mat& image, std::string& why);
+
 /** Loads images as 8-bit BGR, or 16-bit when the file is; an unreadable file is reported on `log`
     ("skipping <path>: <why>") and left out, never silently. Returns the paths actually loaded. */
 std::vector<std::string> loadImages(const std::vector<std::string>& paths, std::vector<cv::Mat>& images, std::ostream& log);

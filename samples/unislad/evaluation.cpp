@@ -79,6 +79,7 @@ void evaluateDetector(const cv::Ptr<cv::uniSLAD::UniSLAD>& detector, const Datas
     eval.category = data.name;
     eval.layout = data.layout;
     eval.items.clear();
+    const auto evalStart = Clock::now();
     std::vector<cv::Mat> maps, masks;
     Progress progress("eval " + data.name, options.quiet);
     double detectSeconds = 0;
@@ -133,6 +134,7 @@ void evaluateDetector(const cv::Ptr<cv::uniSLAD::UniSLAD>& detector, const Datas
         eval.pixelAUROC = cv::uniSLAD::metrics::pixelAUROC(maps, masks);
         eval.auPRO = cv::uniSLAD::metrics::auPRO(maps, masks, 0.3);
     }
+    eval.evalSeconds = seconds(evalStart);
 }
 
 std::string tableCell(const Evaluation& e)

@@ -37,6 +37,7 @@ struct Evaluation
     double f1Max = -1, f1Threshold = 0;
     std::map<std::string, double> aurocPerDefect;   //!< good vs each defect folder
     double fitSeconds = 0, msPerImage = 0;
+    double evalSeconds = 0;         //!< scoring every test image and the metrics, wall time
     int trainImages = 0, calibrationImages = 0;
     std::vector<ScoredItem> items;
 };

@@ -16,12 +16,18 @@ namespace unislad {
 namespace cli {
 
 int runSynth(int argc, const char* const argv[]);
+int runFit(int argc, const char* const argv[]);
+int runDetect(int argc, const char* const argv[]);
 int runEval(int argc, const char* const argv[]);
+int runBench(int argc, const char* const argv[]);
 
 const std::vector<Command>& commands()
 {
     static const std::vector<Command> list = {
-        {"eval", "fit and evaluate on MVTec AD / MVTec LOCO AD style data (Table II metrics)", &runEval},
+        {"fit", "fit a detector on nominal images and write the model file", &runFit},
+        {"detect", "score images with a model: verdicts, scores.csv, results.json, heat maps", &runDetect},
+        {"eval", "fit and evaluate on MVTec AD / MVTec LOCO AD style data (Table II metrics, --report)", &runEval},
+        {"bench", "measure fit and detect times on this machine, detect split by stage", &runBench},
         {"synth", "write synthetic MVTec AD / MVTec LOCO AD style data sets", &runSynth},
     };
     return list;

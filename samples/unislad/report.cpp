@@ -79,7 +79,8 @@ void writeReport(const std::string& dir, const Evaluation& e, float threshold)
         first = false;
     }
     j << "},\n  \"train_images\": " << e.trainImages << ",\n  \"calibration_images\": " << e.calibrationImages << ",\n"
-      << "  \"fit_seconds\": " << number(e.fitSeconds) << ",\n  \"detect_ms_per_image\": " << number(e.msPerImage) << "\n}\n";
+      << "  \"fit_seconds\": " << number(e.fitSeconds) << ",\n  \"detect_ms_per_image\": " << number(e.msPerImage) << ",\n"
+      << "  \"eval_seconds\": " << number(e.evalSeconds) << "\n}\n";
     writeTextAtomic(dir + "/metrics.json", j.str());
 
     std::ostringstream c;

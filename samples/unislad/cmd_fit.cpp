@@ -1,0 +1,112 @@
+// This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
+// LICENSE file found in the top-level directory of this distribution.
+//
+// `unislad fit`: fits a detector on a folder of nominal images (calibrating on another folder, or on a
+// seeded hold-out of the training images) and writes the model file.
+#include "cli_common.hpp"
+#include "dataset.hpp"
+#include "detector_options.hpp"
+#include "progress.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+namespace fs = std::filesystem;
+
+namespace unislad {
+namespace cli {
+
+namespace {
+
+const std::string kFitKeys = std::string(
+    "{help h ?        |           | print this help}"
+    "{train t         |<none>     | folder of nominal training images (e.g. a category's train/good)}"
+    "{calib           |<optional> | folder of nominal calibration images (e.g. validation/good); default: a seeded 20 % hold-out of --train}"
+    "{model m         |<none>     | the model file to write}"
+    "{quiet q         |           | no progress bar}") + kDetectorKeys;
+
+/** The images of a folder; a missing folder or one without images is an error naming it. */
+std::vector<std::string> imagesIn(const std::string& dir, const char* option)
+{
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec))
+        CV_Error(cv::Error::StsError, std::string(option) + ": '" + dir + "' is not a folder");
+    std::vector<std::string> paths = listImages(dir);
+    if (paths.empty()) {
+        std::string hint;
+        if (fs::is_directory(fs::path(dir) / "train" / "good", ec))
+            hint = " (a category folder? use '" + (fs::path(dir) / "train" / "good").string() + "')";
+        CV_Error(cv::Error::StsError, std::string(option) + ": '" + dir + "' holds no images (png, jpg, jpeg, bmp, tif, tiff)" + hint);
+    }
+    return paths;
+}
+
+std::string sizeText(uintmax_t bytes)
+{
+    char b[32];
+    if (bytes >= (1u << 20))
+        std::snprintf(b, sizeof(b), "%.1f MB", bytes / 1048576.0);
+    else
+        std::snprintf(b, sizeof(b), "%.1f kB", bytes / 1024.0);
+    return b;
+}
+
+} // namespace
+
+int runFit(int argc, const char* const argv[])
+{
+    Options opts(argc, argv, kFitKeys, "Fits UniSLAD on nominal images and writes a model file.");
+    if (opts.done())
+        return opts.exitCode();
+    cv::uniSLAD::Params params;
+    std::string error;
+    if (!detectorParams(opts, params, error))
+        return opts.usageError(error);
+    if (!opts.parser().has("train"))
+        return opts.usageError("missing --train");
+    if (!opts.parser().has("model"))
+        return opts.usageError("missing --model");
+    const std::string trainDir = opts.value("train"), calibDir = opts.value("calib"), modelPath = opts.value("model");
+    const bool quiet = opts.parser().has("quiet");
+
+    // Fail on an unwritable destination before the (long) fit, not after it.
+    const fs::path parent = fs::absolute(modelPath).parent_path();
+    std::error_code ec;
+    if (!fs::is_directory(parent, ec))
+        CV_Error(cv::Error::StsError, "--model: cannot write '" + modelPath + "': folder '" + parent.string() + "' does not exist");
+
+    std::vector<cv::Mat> train, calibration;
+    const std::vector<std::string> trainPaths = imagesIn(trainDir, "--train");
+    const size_t trainRead = loadImages(trainPaths, train, std::cerr).size();
+    size_t calibFiles = 0, calibRead = 0;
+    if (!calibDir.empty()) {
+        const std::vector<std::string> calibPaths = imagesIn(calibDir, "--calib");
+        calibFiles = calibPaths.size();
+        calibRead = loadImages(calibPaths, calibration, std::cerr).size();
+        if (calibRead == 0)
+            CV_Error(cv::Error::StsError, "--calib: no readable image in '" + calibDir + "'");
+    }
+    if (trainRead == 0)
+        CV_Error(cv::Error::StsError, "--train: no readable image in '" + trainDir + "'");
+
+    cv::Ptr<cv::uniSLAD::UniSLAD> detector = cv::uniSLAD::UniSLAD::create(params);
+    const auto start = std::chrono::steady_clock::now();
+    {
+        Progress progress("fit", quiet);
+        detector->fit(train, calibration, [&](const cv::String& stage, int done, int total) { progress.update(stage, done, total); });
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    detector->save(modelPath);
+
+    const size_t skipped = (trainPaths.size() - trainRead) + (calibFiles - calibRead);
+    std::printf("fit: %zu training + %s images in %.1f s; threshold %.4g; model %s (%s)%s\n", trainRead,
+                calibDir.empty() ? "hold-out calibration" : (std::to_string(calibRead) + " calibration").c_str(), seconds,
+                detector->getThreshold(), modelPath.c_str(), sizeText(fs::file_size(modelPath, ec)).c_str(),
+                skipped ? ("; " + std::to_string(skipped) + " unreadable file(s) skipped").c_str() : "");
+    return kExitOk;
+}
+
+} // namespace cli
+} // namespace unislad
