@@ -238,7 +238,7 @@ TEST(UniSLAD_ImageFeature, lum_is_a_per_channel_trimmed_mean_independent_of_row_
     for (int r = 0; r < x.rows; ++r)
         x.row(perm[r]).copyTo(shuffled.row(r));
     const Mat g = convertWith(ImageFeatureConverter::LUM, shuffled, 3.0, alpha);
-    EXPECT_EQ(0.0, norm(f, g, NORM_INF));
+    EXPECT_EQ(0.0, cv::norm(f, g, NORM_INF));
 }
 
 TEST(UniSLAD_ImageFeature, batch_rows_equal_single_conversions_and_thread_count_is_irrelevant)
@@ -266,18 +266,18 @@ TEST(UniSLAD_ImageFeature, batch_rows_equal_single_conversions_and_thread_count_
     ASSERT_EQ(5, batch.rows);
     ASSERT_EQ(90, batch.cols);
     ASSERT_EQ(CV_32F, batch.type());
-    EXPECT_EQ(0.0, norm(batch, batch1, NORM_INF));
+    EXPECT_EQ(0.0, cv::norm(batch, batch1, NORM_INF));
     for (int i = 0; i < 5; ++i) {
         SCOPED_TRACE(cv::format("image %d", i));
         Mat f;
         ifc->convert(sets[i], f);
-        EXPECT_EQ(0.0, norm(f, batch.row(i), NORM_INF));
-        EXPECT_EQ(0.0, norm(f, singles1[i], NORM_INF));
+        EXPECT_EQ(0.0, cv::norm(f, batch.row(i), NORM_INF));
+        EXPECT_EQ(0.0, cv::norm(f, singles1[i], NORM_INF));
     }
     // A single Mat is one image.
     Mat one;
     ifc->convertBatch(sets[2], one);
-    EXPECT_EQ(0.0, norm(one, batch.row(2), NORM_INF));
+    EXPECT_EQ(0.0, cv::norm(one, batch.row(2), NORM_INF));
 }
 
 TEST(UniSLAD_ImageFeature, params_persist_through_filestorage)

@@ -12,6 +12,22 @@
 namespace opencv_test {
 using namespace cv;
 using namespace testing;
+// opencv2/ts.hpp hides these names inside opencv_test so that tests write cv::norm etc.; doing the
+// same here makes the standalone build reject what the OpenCV build would reject.
+#define UNISLAD_TEST_GUARD_SYMBOL(name)                                     \
+    class required_namespace_specification_here_for_symbol_##name {};      \
+    using name = required_namespace_specification_here_for_symbol_##name;
+UNISLAD_TEST_GUARD_SYMBOL(norm)
+UNISLAD_TEST_GUARD_SYMBOL(add)
+UNISLAD_TEST_GUARD_SYMBOL(multiply)
+UNISLAD_TEST_GUARD_SYMBOL(divide)
+UNISLAD_TEST_GUARD_SYMBOL(transpose)
+UNISLAD_TEST_GUARD_SYMBOL(copyMakeBorder)
+UNISLAD_TEST_GUARD_SYMBOL(filter2D)
+UNISLAD_TEST_GUARD_SYMBOL(compare)
+UNISLAD_TEST_GUARD_SYMBOL(minMaxIdx)
+UNISLAD_TEST_GUARD_SYMBOL(threshold)
+#undef UNISLAD_TEST_GUARD_SYMBOL
 } // namespace opencv_test
 #else
 #include "opencv2/ts.hpp"
