@@ -51,7 +51,8 @@ nearest-neighbour index (paper III-B, Eq. 5-11, searched as in Eq. 16-17).
 
 fit() selects the coreset F_p of the features, fits the transform on F_p, and indexes MT(F_p).
 nearest() transforms the queries the same way and returns, per query, the distance (or inner product)
-to its nearest bank vector.
+to its nearest bank vector. The index is exact or HNSW as MemoryBankParams::index chooses for the bank's
+size; an HNSW bank's graph (getIndex(), HnswIndex::writeGraph()) restores it without a rebuild.
 
 Thread safety: nearest() is const and may be called from several threads at once; fit() may not run
 alongside it.
