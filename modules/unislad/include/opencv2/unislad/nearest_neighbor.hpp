@@ -32,7 +32,8 @@ struct CV_EXPORTS_W_SIMPLE HnswParams
     //! Candidate list size while building, >= 1 (raised to M when smaller): higher, better graph and
     //! slower build. Default 200.
     CV_PROP_RW int efConstruction = 200;
-    //! Candidate list size while searching, >= 1; a search for k neighbours uses max(efSearch, k).
+    //! Candidate list size while searching, >= 1; a search for k neighbours uses
+    //! max(efSearch, min(k + 8, size())) (the k + 8 best are re-ranked with exact distances).
     //! Higher, better recall and slower search (see BENCHMARKS.md for the curve). Default 64.
     CV_PROP_RW int efSearch = 64;
     //! Seed of the random layer assignment. Default 100 (hnswlib's).
@@ -153,7 +154,7 @@ public:
 /** @brief Approximate k-nearest-neighbour search with an HNSW graph (hnswlib 0.6.2).
 
 It follows the NearestNeighborIndex contract (ids, metrics, order, errors), with these differences:
-- **Approximate**: each query walks the graph with a candidate list of max(efSearch, k) entries
+- **Approximate**: each query walks the graph with a candidate list of max(efSearch, k + 8) entries
   and can miss a true neighbour; recall@1 rises with efSearch (BENCHMARKS.md measures it). The
   returned distances are exact for the neighbours found: the candidates are re-ranked by their
   distance recomputed from the vectors in double precision, as the exact index does (L2: square
@@ -187,7 +188,7 @@ public:
     /** @brief The parameters (efSearch as last set). */
     CV_WRAP virtual HnswParams getParams() const = 0;
 
-    /** @brief Sets the search's candidate list size, ≥ 1 (a search uses max(ef, k)). Must not run
+    /** @brief Sets the search's candidate list size, ≥ 1 (a search uses max(ef, k + 8)). Must not run
     concurrently with search().
     @param ef the new efSearch.
     */
