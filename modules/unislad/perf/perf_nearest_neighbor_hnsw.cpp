@@ -24,8 +24,8 @@
 //                  (what a miss costs a patch score; 0 when every neighbour is found)
 //    The bank and graph of one (Nb, d, data) are kept between efSearch values (one build).
 //
-//   unislad_perf --benchmark_filter='BM_HnswVsExact/(10000|100000)/' --benchmark_min_time=0.01
-//   unislad_perf --benchmark_filter='BM_HnswVsExact/1000000/1024/0/' --benchmark_min_time=0.01
+//   unislad_perf --benchmark_filter='BM_HnswVsExact/(10000|100000)/(1024|768)/0/'
+//   unislad_perf --benchmark_filter='BM_HnswVsExact/1000000/1024/0/'   (about 8 GiB of memory)
 //  BM_HnswVsExactSmall/<Nb>/<d>: the auto threshold: both searches of 784 queries (28² patches).
 
 #include "perf_common.hpp"
