@@ -23,6 +23,11 @@ const char* const kDetectorKeys =
     "{mt-epsilon      |0          | ridge epsilon relative to the mean variance, or fixed shrinkage (0: the preset's)}"
     "{w               |-1         | weight of the patch level in Eq. 21 (-1: the preset's)}"
     "{w-i             |-1         | weight of the global image score in Eq. 20 (-1: the preset's)}"
+    "{index           |auto       | nearest-neighbour search of the memory banks: exact, hnsw (approximate) or auto (hnsw for large banks)}"
+    "{auto-index-threshold |0     | auto: banks of at least this many vectors use hnsw (0: the preset's, 50000)}"
+    "{hnsw-m          |0          | HNSW links per node, 2..2048 (0: the preset's, 16)}"
+    "{hnsw-ef-construction |0     | HNSW candidate list while building (0: the preset's, 200)}"
+    "{hnsw-ef-search  |0          | HNSW candidate list while searching, larger = better recall, slower (0: the preset's, 64)}"
     "{seed            |0          | seed of the coreset projections and the calibration hold-out}"
     "{threads         |0          | worker threads (0: all cores)}";
 
@@ -112,6 +117,30 @@ bool detectorParams(Options& o, cv::uniSLAD::Params& p, std::string& error)
         p.w = w;
     if (wi >= 0)
         p.wI = wi;
+    const std::string index = o.value("index");
+    if (index != "exact" && index != "hnsw" && index != "auto") {
+        error = "--index: expected exact, hnsw or auto, found '" + index + "'";
+        return false;
+    }
+    p.index = index == "exact" ? INDEX_EXACT : index == "hnsw" ? INDEX_HNSW : INDEX_AUTO;
+    long long m = 0, efc = 0, efs = 0, threshold = 0;
+    if (!parseCount(o.value("hnsw-m"), 2048, m) || m == 1) {
+        error = "--hnsw-m: expected an integer 2 to 2048, or 0 for the preset's, found '" + o.value("hnsw-m") + "'";
+        return false;
+    }
+    if (!parseCount(o.value("hnsw-ef-construction"), 1000000, efc) || !parseCount(o.value("hnsw-ef-search"), 1000000, efs) ||
+        !parseCount(o.value("auto-index-threshold"), 2147483647LL, threshold)) {
+        error = "--hnsw-ef-construction, --hnsw-ef-search, --auto-index-threshold: expected non-negative integers";
+        return false;
+    }
+    if (m > 0)
+        p.hnswM = (int)m;
+    if (efc > 0)
+        p.hnswEfConstruction = (int)efc;
+    if (efs > 0)
+        p.hnswEfSearch = (int)efs;
+    if (threshold > 0)
+        p.autoIndexThreshold = (int)threshold;
     if (local > 0)
         p.localCoresetRatio = local;
     if (global > 0)

@@ -3,11 +3,22 @@
 #include "precomp.hpp"
 #include "opencv2/unislad/memory_bank.hpp"
 #include "opencv2/unislad/coreset.hpp"
+#include "nearest_neighbor_impl.hpp"
 
 namespace cv {
 namespace uniSLAD {
 
 namespace {
+
+HnswParams hnswParams(const MemoryBankParams& p)
+{
+    HnswParams h;
+    h.M = p.hnswM;
+    h.efConstruction = p.hnswEfConstruction;
+    h.efSearch = p.hnswEfSearch;
+    h.seed = p.seed;
+    return h;
+}
 
 void checkParams(const MemoryBankParams& p)
 {
@@ -17,6 +28,10 @@ void checkParams(const MemoryBankParams& p)
     if (p.metric != NearestNeighborIndex::L2 && p.metric != NearestNeighborIndex::L2_SQUARED &&
         p.metric != NearestNeighborIndex::INNER_PRODUCT)
         CV_Error(Error::StsOutOfRange, format("MemoryBank: metric: expected L2 (0), L2_SQUARED (1) or INNER_PRODUCT (2), found %d", p.metric));
+    detail::checkIndexType(p.index, "MemoryBank");
+    if (p.autoIndexThreshold < 1)
+        CV_Error(Error::StsOutOfRange, format("MemoryBank: autoIndexThreshold: expected >= 1, found %d", p.autoIndexThreshold));
+    detail::checkHnswParams(hnswParams(p), "MemoryBank");
 }
 
 MahalanobisTransform::Params transformParams(const MemoryBankParams& p)
@@ -116,7 +131,9 @@ public:
     bool empty() const CV_OVERRIDE { return bank_.empty(); }
     String getDefaultName() const CV_OVERRIDE { return "UniSLAD_MemoryBank"; }
 
-    void restore(InputArray bank, const Ptr<MahalanobisTransform>& transform)
+    Ptr<NearestNeighborIndex> getIndex() const CV_OVERRIDE { return index_; }
+
+    void restore(InputArray bank, const Ptr<MahalanobisTransform>& transform, const std::vector<uchar>& graph)
     {
         const Mat b = bank.getMat();
         detail::checkFeatureMatrix(b, "MemoryBank::create", "bank");
@@ -126,13 +143,23 @@ public:
                                               !transform || transform->empty() ? "none" : format("%d dims", transform->dims()).c_str()));
         bank_ = b.clone();
         transform_ = params_.mahalanobis ? transform : Ptr<MahalanobisTransform>();
-        buildIndex();
+        if (graph.empty()) {
+            buildIndex();
+            return;
+        }
+        if (detail::resolveIndexType(params_.index, bank_.rows, params_.autoIndexThreshold) != INDEX_HNSW)
+            CV_Error(Error::StsBadArg, format("MemoryBank::create: graph: expected none (the parameters choose the exact "
+                                              "index for %d vectors), found %zu bytes", bank_.rows, graph.size()));
+        index_ = HnswIndex::readGraph(graph, bank_, bank_.cols, params_.metric, hnswParams(params_));
     }
 
 private:
     void buildIndex()
     {
-        index_ = NearestNeighborIndex::createExact(bank_.cols, params_.metric);
+        if (detail::resolveIndexType(params_.index, bank_.rows, params_.autoIndexThreshold) == INDEX_HNSW)
+            index_ = HnswIndex::create(bank_.cols, params_.metric, hnswParams(params_));
+        else
+            index_ = NearestNeighborIndex::createExact(bank_.cols, params_.metric);
         index_->add(bank_);
     }
 
@@ -153,7 +180,15 @@ Ptr<MemoryBank> MemoryBank::create(const MemoryBankParams& params)
 Ptr<MemoryBank> MemoryBank::create(const MemoryBankParams& params, InputArray bank, const Ptr<MahalanobisTransform>& transform)
 {
     Ptr<MemoryBankImpl> b = makePtr<MemoryBankImpl>(params);
-    b->restore(bank, transform);
+    b->restore(bank, transform, std::vector<uchar>());
+    return b;
+}
+
+Ptr<MemoryBank> MemoryBank::create(const MemoryBankParams& params, InputArray bank, const Ptr<MahalanobisTransform>& transform,
+                                   const std::vector<uchar>& graph)
+{
+    Ptr<MemoryBankImpl> b = makePtr<MemoryBankImpl>(params);
+    b->restore(bank, transform, graph);
     return b;
 }
 

@@ -41,6 +41,16 @@ struct ExactSearchBlocking
 /** The exact index with explicit blocking (createExact uses the defaults). */
 CV_EXPORTS Ptr<NearestNeighborIndex> createExactIndex(int dims, int metric, const ExactSearchBlocking& blocking);
 
+/** Requires M in [2, 2048], efConstruction ≥ 1, efSearch ≥ 1. */
+CV_EXPORTS void checkHnswParams(const HnswParams& params, const char* func);
+
+/** Requires indexType to be one of IndexType. */
+CV_EXPORTS void checkIndexType(int indexType, const char* func);
+
+/** The index a bank of bankSize vectors gets: INDEX_EXACT or INDEX_HNSW (INDEX_AUTO resolved: HNSW
+    from autoThreshold vectors on). */
+CV_EXPORTS int resolveIndexType(int indexType, int bankSize, int autoThreshold);
+
 }}} // namespace cv::uniSLAD::detail
 
 #endif // OPENCV_UNISLAD_NEAREST_NEIGHBOR_IMPL_HPP

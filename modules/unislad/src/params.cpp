@@ -10,7 +10,8 @@ Params::Params()
     : gridSize(28), patchSize(3), pretrainDims(256), localDims(512), backend(COMPUTE_CPU), batchSize(8),
       localCoresetRatio(0.1), globalCoresetRatio(0.2), projectionDims(128),
       regularization(MahalanobisTransform::RIDGE), regularizationEpsilon(1e-3),
-      classRegularization(MahalanobisTransform::LEDOIT_WOLF),
+      classRegularization(MahalanobisTransform::LEDOIT_WOLF), index(INDEX_AUTO), autoIndexThreshold(50000),
+      hnswM(16), hnswEfConstruction(200), hnswEfSearch(64),
       imageFeatureMode(ImageFeatureConverter::PMP_LUM), q(3.0), alpha(0.05), gaussianShrinkage(-1.0),
       w(0.5), wI(0.2), wIG(0.5), fusion(FUSION_CALIBRATED), calibrationFraction(0.2),
       thresholdQuantile(0.99), thresholdMargin(0.5), mapSigma(4.0),
@@ -92,6 +93,8 @@ void Params::write(FileStorage& fs) const
        << "localCoresetRatio" << localCoresetRatio << "globalCoresetRatio" << globalCoresetRatio
        << "projectionDims" << projectionDims << "regularization" << regularization
        << "regularizationEpsilon" << regularizationEpsilon << "classRegularization" << classRegularization
+       << "index" << index << "autoIndexThreshold" << autoIndexThreshold << "hnswM" << hnswM
+       << "hnswEfConstruction" << hnswEfConstruction << "hnswEfSearch" << hnswEfSearch
        << "imageFeatureMode" << imageFeatureMode
        << "q" << q << "alpha" << alpha << "gaussianShrinkage" << gaussianShrinkage
        << "w" << w << "wI" << wI << "wIG" << wIG << "fusion" << fusion << "calibrationFraction" << calibrationFraction
@@ -120,6 +123,13 @@ void Params::read(const FileNode& node)
     readIfPresent(node, "regularization", regularization);
     readIfPresent(node, "regularizationEpsilon", regularizationEpsilon);
     readIfPresent(node, "classRegularization", classRegularization);
+    // Absent from models saved before the HNSW index: they keep the defaults, and load without a graph
+    // (a bank the defaults send to HNSW then gets its graph built at load).
+    readIfPresent(node, "index", index);
+    readIfPresent(node, "autoIndexThreshold", autoIndexThreshold);
+    readIfPresent(node, "hnswM", hnswM);
+    readIfPresent(node, "hnswEfConstruction", hnswEfConstruction);
+    readIfPresent(node, "hnswEfSearch", hnswEfSearch);
     readIfPresent(node, "imageFeatureMode", imageFeatureMode);
     readIfPresent(node, "q", q);
     readIfPresent(node, "alpha", alpha);

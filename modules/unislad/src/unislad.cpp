@@ -93,6 +93,29 @@ void validateParams(const Params& p)
         CV_Error(Error::StsBadArg, format("%s: params.useLocal, params.useGlobal: expected at least one branch, found both off", f));
     if (!p.usePatchBank && !p.useImageDistribution)
         CV_Error(Error::StsBadArg, format("%s: params.usePatchBank, params.useImageDistribution: expected at least one, found both off", f));
+    if (p.index != INDEX_EXACT && p.index != INDEX_HNSW && p.index != INDEX_AUTO)
+        CV_Error(Error::StsOutOfRange, format("%s: params.index: expected INDEX_EXACT (0), INDEX_HNSW (1) or INDEX_AUTO (2), found %d",
+                                              f, p.index));
+    positive(p.autoIndexThreshold, "autoIndexThreshold");
+    if (p.hnswM < 2 || p.hnswM > 2048)
+        CV_Error(Error::StsOutOfRange, format("%s: params.hnswM: expected a value in [2, 2048], found %d", f, p.hnswM));
+    positive(p.hnswEfConstruction, "hnswEfConstruction");
+    positive(p.hnswEfSearch, "hnswEfSearch");
+}
+
+MemoryBankParams bankParams(const Params& p)
+{
+    MemoryBankParams bp;
+    bp.projectionDims = p.projectionDims;
+    bp.mahalanobis = p.useMahalanobis;
+    bp.regularization = p.regularization;
+    bp.epsilon = p.regularizationEpsilon;
+    bp.index = p.index;
+    bp.autoIndexThreshold = p.autoIndexThreshold;
+    bp.hnswM = p.hnswM;
+    bp.hnswEfConstruction = p.hnswEfConstruction;
+    bp.hnswEfSearch = p.hnswEfSearch;
+    return bp;
 }
 
 FeatureSet FeatureSet::subset(const std::vector<int>& images) const
@@ -185,11 +208,7 @@ FeatureSet UniSLADImpl::extract(const std::vector<Mat>& images, const ProgressCa
 FittedModel UniSLADImpl::fitModel(const FeatureSet& f, const ProgressCallback* progress) const
 {
     FittedModel m;
-    MemoryBankParams bp;
-    bp.projectionDims = params_.projectionDims;
-    bp.mahalanobis = params_.useMahalanobis;
-    bp.regularization = params_.regularization;
-    bp.epsilon = params_.regularizationEpsilon;
+    MemoryBankParams bp = bankParams(params_);
     if (params_.usePatchBank) {
         if (params_.useLocal) {
             report(progress, "local bank", 0, 1);

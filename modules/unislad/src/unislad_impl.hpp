@@ -38,7 +38,9 @@ struct ModelState
     String paramsYaml;
     std::vector<std::pair<String, String>> texts;
     std::vector<std::pair<String, Mat>> tensors;
+    std::vector<std::pair<String, std::vector<uchar>>> graphs;   // "<bank>": HnswIndex::writeGraph bytes
     const Mat* tensor(const String& name) const;
+    const std::vector<uchar>* graph(const String& name) const;
     const String* text(const String& name) const;
 };
 
@@ -99,6 +101,8 @@ private:
 
 /** Checks every parameter; raises cv::Exception naming the field, the expected and the found value. */
 CV_EXPORTS void validateParams(const Params& p);
+/** The memory-bank parameters Params gives the patch banks (coreset ratio, seed and metric aside). */
+MemoryBankParams bankParams(const Params& p);
 
 }}} // namespace cv::uniSLAD::detail
 

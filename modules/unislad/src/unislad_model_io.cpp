@@ -7,6 +7,7 @@
 #include "precomp.hpp"
 #include "unislad_impl.hpp"
 #include "model_archive.hpp"
+#include "nearest_neighbor_impl.hpp"
 
 #include <fstream>
 
@@ -54,6 +55,13 @@ void exportBank(ModelState& s, const char* prefix, const Ptr<MemoryBank>& bank)
         s.tensors.push_back({ p + "_mt_mean", t->getMean() });
         s.tensors.push_back({ p + "_mt_matrix", t->getTransform() });
     }
+    // An HNSW bank stores its graph, so that a loaded model searches the same graph without a rebuild
+    // (a parallel build is not reproducible).
+    if (Ptr<HnswIndex> h = bank->getIndex().dynamicCast<HnswIndex>()) {
+        std::vector<uchar> graph;
+        h->writeGraph(graph);
+        s.graphs.push_back({ p, std::move(graph) });
+    }
 }
 
 Ptr<MemoryBank> importBank(const ModelState& s, const char* prefix, MemoryBankParams bp, const std::string& source)
@@ -74,8 +82,12 @@ Ptr<MemoryBank> importBank(const ModelState& s, const char* prefix, MemoryBankPa
                                       describeMat(mean).c_str(), describeMat(matrix).c_str(), describeMat(*bank).c_str()));
         t = MahalanobisTransform::create(mean, matrix, tp);
     }
+    const std::vector<uchar>* graph = s.graph(p);
+    if (!graph && detail::resolveIndexType(bp.index, bank->rows, bp.autoIndexThreshold) == INDEX_HNSW)
+        CV_LOG_WARNING(NULL, "UniSLAD model '" << source << "': bank '" << prefix << "' has no HNSW graph stored "
+                       "(a model saved before the HNSW index, or with other parameters): building it now");
     try {
-        return MemoryBank::create(bp, *bank, t);
+        return MemoryBank::create(bp, *bank, t, graph ? *graph : std::vector<uchar>());
     } catch (const cv::Exception& e) {
         stateError(source, std::string("bank '") + prefix + "': " + e.err);
     }
@@ -104,6 +116,14 @@ const Mat* ModelState::tensor(const String& name) const
     for (const auto& t : tensors)
         if (t.first == name)
             return &t.second;
+    return nullptr;
+}
+
+const std::vector<uchar>* ModelState::graph(const String& name) const
+{
+    for (const auto& g : graphs)
+        if (g.first == name)
+            return &g.second;
     return nullptr;
 }
 
@@ -182,10 +202,11 @@ void UniSLADImpl::importState(const ModelState& s, const std::string& source, in
     if (backbones.empty())
         stateError(source, "no backbone recorded");
 
+    for (const auto& g : s.graphs)
+        if (g.first != "local" && g.first != "global" && g.first != "class")
+            stateError(source, "graph of an unknown bank '" + g.first + "'");
     FittedModel m;
-    MemoryBankParams bp;
-    bp.mahalanobis = p.useMahalanobis;
-    bp.regularization = p.regularization;
+    MemoryBankParams bp = bankParams(p);
     m.localBank = importBank(s, "local", bp, source);
     m.globalBank = importBank(s, "global", bp, source);
     bp.metric = NearestNeighborIndex::INNER_PRODUCT;
@@ -235,6 +256,9 @@ void UniSLADImpl::write(FileStorage& fs) const
     fs << "}" << "tensors" << "{";
     for (const auto& t : s.tensors)
         fs << t.first << t.second;
+    fs << "}" << "graphs" << "{";
+    for (const auto& g : s.graphs)
+        fs << g.first << Mat(1, (int)g.second.size(), CV_8U, (void*)g.second.data());
     fs << "}";
 }
 
@@ -248,13 +272,20 @@ void UniSLADImpl::read(const FileNode& node)
         stateError(source, cv::format("expected state format %d, found %d", kStateFormat, format));
     ModelState s;
     node["params_yaml"] >> s.paramsYaml;
-    const FileNode texts = node["texts"], tensors = node["tensors"];
+    const FileNode texts = node["texts"], tensors = node["tensors"], graphs = node["graphs"];
     for (FileNodeIterator it = texts.begin(); it != texts.end(); ++it)
         s.texts.push_back({ (*it).name(), (std::string)*it });
     for (FileNodeIterator it = tensors.begin(); it != tensors.end(); ++it) {
         Mat m;
         *it >> m;
         s.tensors.push_back({ (*it).name(), m });
+    }
+    for (FileNodeIterator it = graphs.begin(); it != graphs.end(); ++it) {   // absent before the HNSW index
+        Mat m;
+        *it >> m;
+        if (m.type() != CV_8U || (m.rows > 1 && m.cols > 1))
+            stateError(source, "graph '" + (*it).name() + "': expected one row of CV_8U, found " + describeMat(m));
+        s.graphs.push_back({ (*it).name(), std::vector<uchar>(m.ptr(), m.ptr() + m.total()) });
     }
     importState(s, source);
 }
@@ -269,6 +300,8 @@ void UniSLADImpl::save(const String& path) const
         w.addText("text/" + t.first, t.second);
     for (const auto& t : s.tensors)
         w.addTensor("tensor/" + t.first, t.second);
+    for (const auto& g : s.graphs)
+        w.addBytes("graph/" + g.first, g.second);
     w.save(path);
 }
 
@@ -289,6 +322,8 @@ Ptr<UniSLAD> UniSLAD::load(const String& path, int backend)
             s.texts.push_back({ name.substr(5), r.text(name) });
         else if (name.rfind("tensor/", 0) == 0)
             s.tensors.push_back({ name.substr(7), r.tensor(name) });
+        else if (name.rfind("graph/", 0) == 0)
+            s.graphs.push_back({ name.substr(6), r.bytes(name) });
         else if (name != "params")
             detail::stateError(path, "unknown section '" + name + "'");
     }

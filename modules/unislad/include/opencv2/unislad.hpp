@@ -80,6 +80,12 @@ struct CV_EXPORTS_W_SIMPLE Params
                                                   //!< LEDOIT_WOLF: fixed shrinkage in [0, 1], -1 to estimate it
     CV_PROP_RW int classRegularization;           //!< of the class bank (LEDOIT_WOLF, shrinkage estimated):
                                                   //!< it holds one vector per image, far fewer than dimensions
+    CV_PROP_RW int index;                         //!< IndexType of the banks' nearest-neighbour search (INDEX_AUTO)
+    CV_PROP_RW int autoIndexThreshold;            //!< INDEX_AUTO: HNSW for banks of at least this many vectors,
+                                                  //!< exact below (50000; measured, see BENCHMARKS.md)
+    CV_PROP_RW int hnswM;                         //!< HNSW: links per node, HnswParams::M (16)
+    CV_PROP_RW int hnswEfConstruction;            //!< HNSW: build candidate list, HnswParams::efConstruction (200)
+    CV_PROP_RW int hnswEfSearch;                  //!< HNSW: search candidate list, HnswParams::efSearch (64)
 
     // --- Image-level distribution maps (III-C) ----------------------------------------------------
     CV_PROP_RW int imageFeatureMode;              //!< ImageFeatureConverter::Mode (PMP_LUM; Table IV)

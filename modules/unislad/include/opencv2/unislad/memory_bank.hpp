@@ -33,6 +33,17 @@ struct CV_EXPORTS_W_SIMPLE MemoryBankParams
     //! NearestNeighborIndex::Metric of the search: L2 for patch banks (Eq. 16), INNER_PRODUCT for the
     //! class bank (Eq. 17). Default L2.
     CV_PROP_RW int metric = NearestNeighborIndex::L2;
+    //! IndexType of the search: INDEX_EXACT, INDEX_HNSW, or INDEX_AUTO (HNSW from autoIndexThreshold
+    //! vectors on). Default INDEX_EXACT.
+    CV_PROP_RW int index = INDEX_EXACT;
+    //! INDEX_AUTO: the bank size from which HNSW is used. Default 50000 (see Params::autoIndexThreshold).
+    CV_PROP_RW int autoIndexThreshold = 50000;
+    //! HNSW: HnswParams::M. Default 16.
+    CV_PROP_RW int hnswM = 16;
+    //! HNSW: HnswParams::efConstruction. Default 200.
+    CV_PROP_RW int hnswEfConstruction = 200;
+    //! HNSW: HnswParams::efSearch. Default 64.
+    CV_PROP_RW int hnswEfSearch = 64;
 };
 
 /** @brief A memory bank: a coreset of nominal features, Mahalanobis-transformed, with a
@@ -40,7 +51,8 @@ nearest-neighbour index (paper III-B, Eq. 5-11, searched as in Eq. 16-17).
 
 fit() selects the coreset F_p of the features, fits the transform on F_p, and indexes MT(F_p).
 nearest() transforms the queries the same way and returns, per query, the distance (or inner product)
-to its nearest bank vector.
+to its nearest bank vector. The index is exact or HNSW as MemoryBankParams::index chooses for the bank's
+size; an HNSW bank's graph (getIndex(), HnswIndex::writeGraph()) restores it without a rebuild.
 
 Thread safety: nearest() is const and may be called from several threads at once; fit() may not run
 alongside it.
@@ -59,6 +71,17 @@ public:
     CV_WRAP static Ptr<MemoryBank> create(const MemoryBankParams& params, InputArray bank,
                                           const Ptr<MahalanobisTransform>& transform);
 
+    /** @brief A bank restored from its state and, for an HNSW index, its graph (no rebuild).
+    @param params the parameters it was built with
+    @param bank the transformed coreset, n × d CV_32F
+    @param transform the fitted transform; empty when params.mahalanobis is false
+    @param graph HnswIndex::writeGraph()'s bytes of the bank's index, checked against the bank and
+    params (HnswIndex::readGraph); empty: the index is built as fit() builds it
+    */
+    CV_WRAP static Ptr<MemoryBank> create(const MemoryBankParams& params, InputArray bank,
+                                          const Ptr<MahalanobisTransform>& transform,
+                                          const std::vector<uchar>& graph);
+
     /** @brief Builds the bank from nominal features, N × d CV_32F (N >= 2 with the transform). */
     CV_WRAP virtual void fit(InputArray features) = 0;
 
@@ -74,6 +97,8 @@ public:
     CV_WRAP virtual Ptr<MahalanobisTransform> getTransform() const = 0; //!< empty without MT
     CV_WRAP virtual std::vector<int> getCoresetIndices() const = 0;    //!< rows of fit()'s input kept, ascending
     CV_WRAP virtual MemoryBankParams getParams() const = 0;
+    //! The index searched (exact or HnswIndex, as params.index chose for this bank's size); empty before fit().
+    CV_WRAP virtual Ptr<NearestNeighborIndex> getIndex() const = 0;
     CV_WRAP virtual int size() const = 0;
     CV_WRAP virtual int dims() const = 0;
 };

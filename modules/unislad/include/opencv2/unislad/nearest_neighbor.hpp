@@ -11,6 +11,39 @@ namespace uniSLAD {
 //! @addtogroup unislad
 //! @{
 
+/** @brief Which NearestNeighborIndex a memory bank searches with (MemoryBankParams::index,
+Params::index). */
+enum IndexType
+{
+    INDEX_EXACT = 0,  //!< NearestNeighborIndex::createExact: brute force, exact
+    INDEX_HNSW = 1,   //!< NearestNeighborIndex::createHnsw: approximate (HNSW graph)
+    INDEX_AUTO = 2    //!< HNSW when the bank holds at least the auto threshold of vectors, else exact
+};
+
+/** @brief Parameters of the approximate HNSW index (NearestNeighborIndex::createHnsw), as in
+hnswlib (Malkov & Yashunin, "Efficient and robust approximate nearest neighbor search using
+Hierarchical Navigable Small World graphs", 2018). */
+struct CV_EXPORTS_W_SIMPLE HnswParams
+{
+    CV_WRAP HnswParams() {}
+    //! Links per node and layer (layer 0 keeps 2·M), in [2, 2048]: more links, higher recall, more
+    //! memory (about 8·M bytes per vector) and a slower build. Default 16.
+    CV_PROP_RW int M = 16;
+    //! Candidate list size while building, >= 1 (raised to M when smaller): higher, better graph and
+    //! slower build. Default 200.
+    CV_PROP_RW int efConstruction = 200;
+    //! Candidate list size while searching, >= 1; a search for k neighbours uses
+    //! max(efSearch, min(k + 8, size())) (the k + 8 best are re-ranked with exact distances).
+    //! Higher, better recall and slower search (see BENCHMARKS.md for the curve). Default 64.
+    CV_PROP_RW int efSearch = 64;
+    //! Seed of the random layer assignment. Default 100 (hnswlib's).
+    CV_PROP_RW int seed = 100;
+    //! Insert the vectors in parallel (cv::parallel_for_). The graph then depends on the thread
+    //! scheduling; with false, or with cv::setNumThreads(1), the build is deterministic: the same
+    //! vectors, order and seed give the same graph and the same results. Default true.
+    CV_PROP_RW bool parallelBuild = true;
+};
+
 /** @brief k-nearest-neighbour search over a bank of vectors (paper Eq. 16-17).
 
 An index holds a bank of `size()` vectors of dimension `dims()`, each with an id: its row number in
@@ -34,8 +67,9 @@ vectors) are ordered by increasing id. Results do not depend on the number of th
 Thread safety: `search()` may run concurrently from several threads; `add()` and `reset()` must not
 run concurrently with anything else on the same index.
 
-Implementations: createExact() (brute force, exact). An approximate index (HNSW) implements the same
-interface.
+Implementations: createExact() (brute force, exact) and createHnsw() (approximate: an HNSW graph,
+see HnswIndex). Both follow this contract; the approximate one may miss a true neighbour (recall
+below 1), and its results depend on the thread count of its build (see HnswParams::parallelBuild).
 
 Example:
 @code
@@ -106,6 +140,83 @@ public:
     @param metric one of NearestNeighborIndex::Metric. Default: L2.
     */
     CV_WRAP static Ptr<NearestNeighborIndex> createExact(int dims, int metric = NearestNeighborIndex::L2);
+
+    /** @brief Creates an approximate index: a Hierarchical Navigable Small World graph (hnswlib).
+    The same as HnswIndex::create(); see HnswIndex for the details.
+    @param dims dimension d of the vectors, ≥ 1.
+    @param metric one of NearestNeighborIndex::Metric. Default: L2.
+    @param params graph and search parameters. Default: HnswParams().
+    */
+    CV_WRAP static Ptr<NearestNeighborIndex> createHnsw(int dims, int metric = NearestNeighborIndex::L2,
+                                                        const HnswParams& params = HnswParams());
+};
+
+/** @brief Approximate k-nearest-neighbour search with an HNSW graph (hnswlib 0.6.2).
+
+It follows the NearestNeighborIndex contract (ids, metrics, order, errors), with these differences:
+- **Approximate**: each query walks the graph with a candidate list of max(efSearch, k + 8) entries
+  and can miss a true neighbour; recall@1 rises with efSearch (BENCHMARKS.md measures it). The
+  returned distances are exact for the neighbours found: the candidates are re-ranked by their
+  distance recomputed from the vectors in double precision, as the exact index does (L2: square
+  root of the squared distance; L2_SQUARED: squared; INNER_PRODUCT: the product itself, larger is
+  nearer, although the graph is walked with hnswlib's 1 − product). Ties are ordered by id.
+- **Build**: add() inserts vectors one by one into the graph. With HnswParams::parallelBuild the
+  first vector of an index is inserted alone, then the others in parallel (cv::parallel_for_);
+  the resulting graph then depends on thread scheduling. A single-threaded build
+  (parallelBuild = false, or cv::setNumThreads(1)) is deterministic for the same vectors, order of
+  add() calls and seed. Adding A then B gives a graph as good as adding both at once, not the same
+  one.
+- **Threads**: search() is const and may run from any number of threads at once (the search
+  parameters are only read). add(), reset() and setEfSearch() must not run concurrently with
+  anything else on the same index: hnswlib's insertion is not safe alongside a search.
+- **Persistence**: writeGraph() serialises the graph without the vectors (they are usually stored
+  beside it, as a memory bank's tensor); readGraph() rebuilds the index from the graph and the
+  same vectors without re-inserting anything, after checking dims, metric, M, count, a checksum
+  of the vectors and a CRC-32 of the graph.
+*/
+class CV_EXPORTS_W HnswIndex : public NearestNeighborIndex
+{
+public:
+    /** @brief Creates an empty HNSW index.
+    @param dims dimension d of the vectors, ≥ 1.
+    @param metric one of NearestNeighborIndex::Metric. Default: L2.
+    @param params graph and search parameters (checked here). Default: HnswParams().
+    */
+    CV_WRAP static Ptr<HnswIndex> create(int dims, int metric = NearestNeighborIndex::L2,
+                                         const HnswParams& params = HnswParams());
+
+    /** @brief The parameters (efSearch as last set). */
+    CV_WRAP virtual HnswParams getParams() const = 0;
+
+    /** @brief Sets the search's candidate list size, ≥ 1 (a search uses max(ef, k + 8)). Must not run
+    concurrently with search().
+    @param ef the new efSearch.
+    */
+    CV_WRAP virtual void setEfSearch(int ef) = 0;
+
+    /** @brief Serialises the graph (links, layers, ids; not the vectors) with a header holding dims,
+    metric, M, efConstruction, count, a checksum of the vectors and a CRC-32 of the whole. Format
+    described in src/nearest_neighbor_hnsw.cpp.
+    @param graph output bytes; an empty index gives a valid graph of 0 vectors.
+    */
+    CV_WRAP virtual void writeGraph(CV_OUT std::vector<uchar>& graph) const = 0;
+
+    /** @brief Restores an index from writeGraph()'s bytes and the vectors it was built on, without
+    rebuilding the graph.
+
+    Everything is validated before use (sizes, links in range, the CRC-32, the vectors' checksum):
+    a corrupt, truncated or foreign graph, or one that does not match the arguments, raises a
+    cv::Exception saying what was expected and what was found; it never crashes.
+    @param graph bytes written by writeGraph().
+    @param vectors the vectors in id order, count × dims CV_32FC1, exactly those indexed when the
+    graph was written.
+    @param dims expected dimension.
+    @param metric expected metric.
+    @param params expected M (efConstruction and seed are taken from the graph); efSearch and
+    parallelBuild apply to the restored index.
+    */
+    CV_WRAP static Ptr<HnswIndex> readGraph(const std::vector<uchar>& graph, InputArray vectors, int dims,
+                                            int metric, const HnswParams& params = HnswParams());
 };
 
 //! @}
