@@ -138,19 +138,22 @@ enum FusionMode
 /** @brief Everything detect() knows about one image. */
 struct CV_EXPORTS_W_SIMPLE Result
 {
-    CV_WRAP Result() {}
-    CV_PROP_RW float score = 0;          //!< S, Eq. 21
-    CV_PROP_RW bool isAnomaly = false;   //!< score > threshold
-    CV_PROP_RW float threshold = 0;      //!< the decision threshold used
+    CV_WRAP Result()
+        : score(0), isAnomaly(false), threshold(0), patchLocal(0), patchGlobal(0), classWeight(0),
+          patchScore(0), imageLocal(0), imageGlobal(0), imageClass(0), imageScore(0)
+    {}
+    CV_PROP_RW float score;       //!< S, Eq. 21
+    CV_PROP_RW bool isAnomaly;    //!< score > threshold
+    CV_PROP_RW float threshold;   //!< the decision threshold used
     CV_PROP_RW Mat anomalyMap;           //!< CV_32F, the input's size: fused patch scores, upsampled and blurred
-    CV_PROP_RW float patchLocal = 0;     //!< max over locations of S_p^l (Eq. 16), raw
-    CV_PROP_RW float patchGlobal = 0;    //!< max over locations of S_p^g (Eq. 16), raw
-    CV_PROP_RW float classWeight = 0;    //!< w_p, Eq. 17, clamped to [0, 1]
-    CV_PROP_RW float patchScore = 0;     //!< max over locations of S_p (Eq. 18), as fused
-    CV_PROP_RW float imageLocal = 0;     //!< S_i^l, Eq. 19, raw
-    CV_PROP_RW float imageGlobal = 0;    //!< Mahalanobis score of the global image feature, raw
-    CV_PROP_RW float imageClass = 0;     //!< Mahalanobis score of the class feature, raw
-    CV_PROP_RW float imageScore = 0;     //!< S_i, Eq. 20, as fused
+    CV_PROP_RW float patchLocal;  //!< max over locations of S_p^l (Eq. 16), raw
+    CV_PROP_RW float patchGlobal; //!< max over locations of S_p^g (Eq. 16), raw
+    CV_PROP_RW float classWeight; //!< w_p, Eq. 17, clamped to [0, 1]
+    CV_PROP_RW float patchScore;  //!< max over locations of S_p (Eq. 18), as fused
+    CV_PROP_RW float imageLocal;  //!< S_i^l, Eq. 19, raw
+    CV_PROP_RW float imageGlobal; //!< Mahalanobis score of the global image feature, raw
+    CV_PROP_RW float imageClass;  //!< Mahalanobis score of the class feature, raw
+    CV_PROP_RW float imageScore;  //!< S_i, Eq. 20, as fused
 };
 
 /** @brief The UniSLAD detector: fit on nominal images, then score new ones.

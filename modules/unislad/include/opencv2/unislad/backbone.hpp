@@ -23,12 +23,12 @@ enum ComputeBackend
 /** @brief One named output of a backbone and what it is used for. */
 struct CV_EXPORTS_W_SIMPLE BackboneTap
 {
-    CV_WRAP BackboneTap() {}
+    CV_WRAP BackboneTap() : imagenet(true), isDefault(false) {}
     CV_PROP_RW String name;            //!< output (tensor) name in the ONNX graph
     CV_PROP_RW String role;            //!< "local" (CNN map), "global" (token grid) or "class" (one vector)
     CV_PROP_RW std::vector<int> shape; //!< output per image: C, H, W for maps; T, D for tokens; D for vectors
-    CV_PROP_RW bool imagenet = true;   //!< the weights up to this tap are stock ImageNet weights
-    CV_PROP_RW bool isDefault = false; //!< used by default for its role
+    CV_PROP_RW bool imagenet;          //!< the weights up to this tap are stock ImageNet weights
+    CV_PROP_RW bool isDefault;         //!< used by default for its role
 };
 
 /** @brief A backbone's manifest: the YAML file written next to each ONNX file by the scripts in models/.
@@ -41,10 +41,10 @@ when it differs from `shape`, e.g. 196 x 768 tokens), `role`, `imagenet`, `defau
 struct CV_EXPORTS_W_SIMPLE BackboneManifest
 {
     CV_WRAP BackboneManifest() {}
-    CV_PROP_RW String manifestPath;       //!< the file it was read from (empty when built in code)
-    CV_PROP_RW String modelPath;          //!< the ONNX file, resolved against the manifest's folder
-    CV_PROP_RW String sha256;             //!< expected SHA-256 of the ONNX file; empty: not checked
-    CV_PROP_RW InputNormalization input;  //!< input size and normalisation
+    CV_PROP_RW String manifestPath;      //!< the file it was read from (empty when built in code)
+    CV_PROP_RW String modelPath;         //!< the ONNX file, resolved against the manifest's folder
+    CV_PROP_RW String sha256;            //!< expected SHA-256 of the ONNX file; empty: not checked
+    CV_PROP_RW InputNormalization input; //!< input size and normalisation
     CV_PROP_RW std::vector<BackboneTap> taps;
 
     /** @brief Reads a manifest; a missing file, a missing key or a bad value raises cv::Exception

@@ -17,7 +17,9 @@ namespace uniSLAD {
 /** @brief What the dual feature extractor runs and which outputs it uses (paper III-A). */
 struct CV_EXPORTS_W_SIMPLE FeatureExtractorParams
 {
-    CV_WRAP FeatureExtractorParams() {}
+    CV_WRAP FeatureExtractorParams()
+        : backend(COMPUTE_CPU), batchSize(8), useLocal(true), useGlobal(true)
+    {}
     //! Manifest of the CNN backbone of the local branch (required).
     CV_PROP_RW String localManifest;
     //! Manifest of the backbone of the global branch and the class feature; empty: the local one
@@ -34,14 +36,14 @@ struct CV_EXPORTS_W_SIMPLE FeatureExtractorParams
     //! Locally aware patch features: p, K, dimensions (Eq. 2).
     CV_PROP_RW LocalAggregationParams localAggregation;
     //! ComputeBackend of both networks. Default COMPUTE_CPU.
-    CV_PROP_RW int backend = COMPUTE_CPU;
+    CV_PROP_RW int backend;
     //! Images per forward pass. Default 8.
-    CV_PROP_RW int batchSize = 8;
+    CV_PROP_RW int batchSize;
     //! Compute the local branch. Default true. Off: no local taps run or aggregated (localGrid() is 0).
-    CV_PROP_RW bool useLocal = true;
+    CV_PROP_RW bool useLocal;
     //! Compute the global branch and the class feature. Default true. Off: the global backbone is not
     //! loaded (globalGrid() and classDims() are 0).
-    CV_PROP_RW bool useGlobal = true;
+    CV_PROP_RW bool useGlobal;
 
     /** @brief The offline default: ImageNet MobileNetV2 (models/make_default_backbone.py) for both
         branches, its manifest's default taps, local grid K = 28, 512-dim local features (256 per tap).

@@ -14,15 +14,15 @@ namespace uniSLAD {
 /** @brief Parameters of the locally aware patch features (paper Eq. 1-2, PatchCore's aggregation). */
 struct CV_EXPORTS_W_SIMPLE LocalAggregationParams
 {
-    CV_WRAP LocalAggregationParams() {}
+    CV_WRAP LocalAggregationParams() : patchSize(3), gridSize(0), pretrainDims(1024), targetDims(1024) {}
     //! Neighbourhood size p of Eq. 1 (odd; zero padding of p/2 keeps the grid). Default 3.
-    CV_PROP_RW int patchSize = 3;
+    CV_PROP_RW int patchSize;
     //! Local grid K: every tap is brought to K × K. 0 (default): the grid of the first tap.
-    CV_PROP_RW int gridSize = 0;
+    CV_PROP_RW int gridSize;
     //! Per-tap dimension after the first adaptive average pooling ("pretrain" dimension). Default 1024.
-    CV_PROP_RW int pretrainDims = 1024;
+    CV_PROP_RW int pretrainDims;
     //! Dimension of the final local feature after pooling the concatenated taps. Default 1024.
-    CV_PROP_RW int targetDims = 1024;
+    CV_PROP_RW int targetDims;
 };
 
 /** @brief Locally aware patch features of a CNN's feature maps (paper Eq. 1-2).

@@ -17,33 +17,37 @@ namespace uniSLAD {
 /** @brief How a memory bank is built (paper III-B). */
 struct CV_EXPORTS_W_SIMPLE MemoryBankParams
 {
-    CV_WRAP MemoryBankParams() {}
+    CV_WRAP MemoryBankParams()
+        : coresetRatio(0.1), projectionDims(128), seed(0), mahalanobis(true),
+          regularization(MahalanobisTransform::RIDGE), epsilon(1e-3), metric(NearestNeighborIndex::L2),
+          index(INDEX_EXACT), autoIndexThreshold(50000), hnswM(16), hnswEfConstruction(200), hnswEfSearch(64)
+    {}
     //! Fraction of the features kept by the greedy coreset (Eq. 5), in (0, 1]; 1 keeps all. Default 0.1.
-    CV_PROP_RW double coresetRatio = 0.1;
+    CV_PROP_RW double coresetRatio;
     //! Random projection of the coreset selection; 0 selects in the full space. Default 128.
-    CV_PROP_RW int projectionDims = 128;
+    CV_PROP_RW int projectionDims;
     //! Seed of the coreset's projection and start. Default 0.
-    CV_PROP_RW int seed = 0;
+    CV_PROP_RW int seed;
     //! Apply the Mahalanobis Transform (Eq. 6-11) to bank and queries. Default true (paper's MT).
-    CV_PROP_RW bool mahalanobis = true;
+    CV_PROP_RW bool mahalanobis;
     //! Regularisation of the transform, MahalanobisTransform::Regularization. Default RIDGE.
-    CV_PROP_RW int regularization = MahalanobisTransform::RIDGE;
+    CV_PROP_RW int regularization;
     //! ε of the ridge (relative to the mean variance) or the fixed shrinkage (-1: Ledoit-Wolf). Default 1e-3.
-    CV_PROP_RW double epsilon = 1e-3;
+    CV_PROP_RW double epsilon;
     //! NearestNeighborIndex::Metric of the search: L2 for patch banks (Eq. 16), INNER_PRODUCT for the
     //! class bank (Eq. 17). Default L2.
-    CV_PROP_RW int metric = NearestNeighborIndex::L2;
+    CV_PROP_RW int metric;
     //! IndexType of the search: INDEX_EXACT, INDEX_HNSW, or INDEX_AUTO (HNSW from autoIndexThreshold
     //! vectors on). Default INDEX_EXACT.
-    CV_PROP_RW int index = INDEX_EXACT;
+    CV_PROP_RW int index;
     //! INDEX_AUTO: the bank size from which HNSW is used. Default 50000 (see Params::autoIndexThreshold).
-    CV_PROP_RW int autoIndexThreshold = 50000;
+    CV_PROP_RW int autoIndexThreshold;
     //! HNSW: HnswParams::M. Default 16.
-    CV_PROP_RW int hnswM = 16;
+    CV_PROP_RW int hnswM;
     //! HNSW: HnswParams::efConstruction. Default 200.
-    CV_PROP_RW int hnswEfConstruction = 200;
+    CV_PROP_RW int hnswEfConstruction;
     //! HNSW: HnswParams::efSearch. Default 64.
-    CV_PROP_RW int hnswEfSearch = 64;
+    CV_PROP_RW int hnswEfSearch;
 };
 
 /** @brief A memory bank: a coreset of nominal features, Mahalanobis-transformed, with a

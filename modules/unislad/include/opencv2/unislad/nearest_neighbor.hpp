@@ -25,23 +25,23 @@ hnswlib (Malkov & Yashunin, "Efficient and robust approximate nearest neighbor s
 Hierarchical Navigable Small World graphs", 2018). */
 struct CV_EXPORTS_W_SIMPLE HnswParams
 {
-    CV_WRAP HnswParams() {}
+    CV_WRAP HnswParams() : M(16), efConstruction(200), efSearch(64), seed(100), parallelBuild(true) {}
     //! Links per node and layer (layer 0 keeps 2·M), in [2, 2048]: more links, higher recall, more
     //! memory (about 8·M bytes per vector) and a slower build. Default 16.
-    CV_PROP_RW int M = 16;
+    CV_PROP_RW int M;
     //! Candidate list size while building, >= 1 (raised to M when smaller): higher, better graph and
     //! slower build. Default 200.
-    CV_PROP_RW int efConstruction = 200;
+    CV_PROP_RW int efConstruction;
     //! Candidate list size while searching, >= 1; a search for k neighbours uses
     //! max(efSearch, min(k + 8, size())) (the k + 8 best are re-ranked with exact distances).
     //! Higher, better recall and slower search (see BENCHMARKS.md for the curve). Default 64.
-    CV_PROP_RW int efSearch = 64;
+    CV_PROP_RW int efSearch;
     //! Seed of the random layer assignment. Default 100 (hnswlib's).
-    CV_PROP_RW int seed = 100;
+    CV_PROP_RW int seed;
     //! Insert the vectors in parallel (cv::parallel_for_). The graph then depends on the thread
     //! scheduling; with false, or with cv::setNumThreads(1), the build is deterministic: the same
     //! vectors, order and seed give the same graph and the same results. Default true.
-    CV_PROP_RW bool parallelBuild = true;
+    CV_PROP_RW bool parallelBuild;
 };
 
 /** @brief k-nearest-neighbour search over a bank of vectors (paper Eq. 16-17).

@@ -20,13 +20,16 @@ network's order (RGB for every backbone shipped with the library). Two common se
 */
 struct CV_EXPORTS_W_SIMPLE InputNormalization
 {
-    CV_WRAP InputNormalization() {}
-    CV_PROP_RW int width = 224;                   //!< network input width (default 224)
-    CV_PROP_RW int height = 224;                  //!< network input height (default 224)
-    CV_PROP_RW bool rgb = true;                   //!< the network expects RGB (default) rather than BGR
-    CV_PROP_RW double scale = 1.0 / 255.0;        //!< multiplies the 0..255 pixel value first
-    CV_PROP_RW Scalar mean = Scalar(0.485, 0.456, 0.406);  //!< subtracted per channel, network order
-    CV_PROP_RW Scalar std = Scalar(0.229, 0.224, 0.225);   //!< divides per channel, network order
+    CV_WRAP InputNormalization()
+        : width(224), height(224), rgb(true), scale(1.0 / 255.0), mean(0.485, 0.456, 0.406),
+          std(0.229, 0.224, 0.225)
+    {}
+    CV_PROP_RW int width;    //!< network input width (default 224)
+    CV_PROP_RW int height;   //!< network input height (default 224)
+    CV_PROP_RW bool rgb;     //!< the network expects RGB (default) rather than BGR
+    CV_PROP_RW double scale; //!< multiplies the 0..255 pixel value first
+    CV_PROP_RW Scalar mean;  //!< subtracted per channel, network order
+    CV_PROP_RW Scalar std;   //!< divides per channel, network order
 
     //! torchvision's ImageNet normalisation at 224 × 224 (the defaults above).
     CV_WRAP static InputNormalization imagenet();
