@@ -80,7 +80,7 @@ built=$(date +%s)
 
 # --- 4. the module's tests inside OpenCV's build --------------------------------------------------
 log "opencv_test_unislad"
-"$BUILD/bin/opencv_test_unislad" --gtest_brief=1
+"$BUILD/bin/opencv_test_unislad"
 
 # --- 5. Python: cv2.uniSLAD from the generated bindings -------------------------------------------
 log "python smoke test"

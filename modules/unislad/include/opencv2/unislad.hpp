@@ -203,7 +203,7 @@ public:
     CV_WRAP virtual std::vector<Result> detectBatch(InputArrayOfArrays images) const = 0;
 
     /** @brief Writes the model file (atomically: a temporary file renamed over the target). */
-    CV_WRAP virtual void save(const String& path) const = 0;
+    CV_WRAP virtual void save(const String& path) const CV_OVERRIDE = 0;
 
     CV_WRAP virtual float getThreshold() const = 0;
     CV_WRAP virtual void setThreshold(float threshold) = 0;

@@ -62,7 +62,7 @@ public:
     /** @brief Creates an empty (unfitted) model.
     @param params parameters (defaults: Ledoit-Wolf shrinkage, automatic solver).
     */
-    CV_WRAP static Ptr<GaussianModel> create(const Params& params = Params());
+    CV_WRAP static Ptr<GaussianModel> create(const GaussianModel::Params& params = GaussianModel::Params());
 
     /** @brief Creates a fitted model from a mean and a covariance (see getMean(), getCovariance()).
     @param mean 1 x d (or d x 1) CV_32F or CV_64F, finite.
@@ -97,7 +97,7 @@ public:
     /** @brief The shrinkage intensity \f$\delta\f$ in use. */
     CV_WRAP virtual double shrinkage() const = 0;
     /** @brief The parameters. */
-    CV_WRAP virtual Params getParams() const = 0;
+    CV_WRAP virtual GaussianModel::Params getParams() const = 0;
     /** @brief The feature dimension d (0 before fit). */
     CV_WRAP virtual int dims() const = 0;
     /** @brief True when the Woodbury (low-rank) form is in use. */

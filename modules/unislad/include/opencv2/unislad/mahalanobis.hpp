@@ -77,7 +77,8 @@ public:
     /** @brief Creates an empty (unfitted) transform.
     @param params parameters (defaults: RIDGE, epsilon 1e-3, normalisation on).
     */
-    CV_WRAP static Ptr<MahalanobisTransform> create(const Params& params = Params());
+    CV_WRAP static Ptr<MahalanobisTransform> create(
+        const MahalanobisTransform::Params& params = MahalanobisTransform::Params());
 
     /** @brief Creates a fitted transform from saved state (see getMean(), getTransform()).
     @param mean the mean, 1 x d (or d x 1), CV_32F or CV_64F, finite.
@@ -85,8 +86,9 @@ public:
     @param params parameters; only Params::normalize affects apply() (the others are kept for write()).
     getRidge() and getShrinkage() return 0 for a transform built this way.
     */
-    CV_WRAP static Ptr<MahalanobisTransform> create(InputArray mean, InputArray transform,
-                                                    const Params& params = Params());
+    CV_WRAP static Ptr<MahalanobisTransform> create(
+        InputArray mean, InputArray transform,
+        const MahalanobisTransform::Params& params = MahalanobisTransform::Params());
 
     /** @brief Estimates mean and \f$L_2\f$ (Eq. 6-8) from a feature set, replacing any previous state.
     @param features n x d CV_32FC1 feature set, one vector per row, n >= 2, finite values, not all rows equal.
@@ -108,7 +110,7 @@ public:
     /** @brief The shrinkage intensity \f$\delta\f$ used at fit (0 for RIDGE). */
     CV_WRAP virtual double getShrinkage() const = 0;
     /** @brief The parameters. */
-    CV_WRAP virtual Params getParams() const = 0;
+    CV_WRAP virtual MahalanobisTransform::Params getParams() const = 0;
     /** @brief The feature dimension d (0 before fit). */
     CV_WRAP virtual int dims() const = 0;
 };
