@@ -4,9 +4,12 @@
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <opencv2/unislad/preprocessor.hpp>
 
 #include <algorithm>
 #include <filesystem>
+#include <cstdint>
+#include <fstream>
 #include <ostream>
 
 namespace fs = std::filesystem;
@@ -111,30 +114,55 @@ Dataset readDataset(const std::string& categoryDir)
     return d;
 }
 
-std::vector<std::string> loadImages(const std::vector<std::string>& paths, std::vector<cv::Mat>& images, std::ostream& log)
+namespace {
+
+/** True when a JPEG file's last 4 KiB hold its end-of-image marker FF D9 (padding after it is allowed;
+    a file cut inside its entropy-coded data has none there, as FF is stuffed as FF 00 in that data). */
+bool jpegComplete(const std::string& path)
 {
-    std::vector<std::string> loaded;
-    images.clear();
-    for (const std::string& p : paths) {
-        cv::Mat img;
-        try {
-            img = cv::imread(p, cv::IMREAD_ANYDEPTH | cv::IMREAD_COLOR);
-        } catch (const cv::Exception& e) {
-            log << "skipping " << p << ": " << e.err << "\n";
-            continue;
-        }
-        if (img.empty()) {
-            log << "skipping " << p << ": not a readable image\n";
-            continue;
-        }
-        if (img.depth() != CV_8U && img.depth() != CV_16U) {
-            log << "skipping " << p << ": unsupported pixel depth (8- or 16-bit images only)\n";
-            continue;
-        }
-        images.push_back(img);
-        loaded.push_back(p);
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    const std::streamoff size = in.tellg();
+    const std::streamoff tail = std::min<std::streamoff>(size, 4096);
+    std::vector<char> b((size_t)tail);
+    in.seekg(size - tail);
+    in.read(b.data(), tail);
+    for (std::streamoff i = tail - 2; i >= 0; --i)
+        if ((unsigned char)b[i] == 0xFF && (unsigned char)b[i + 1] == 0xD9)
+            return true;
+    return false;
+}
+
+} // namespace
+
+cv::Mat readImage(const std::string& path)
+{
+    cv::Mat img;
+    std::string why = "not a readable image (empty, truncated or not an image file)";
+    try {
+        img = cv::imread(path, cv::IMREAD_ANYDEPTH | cv::IMREAD_COLOR);
+    } catch (const cv::Exception& e) {
+        why = e.err;
     }
-    return loaded;
+    if (img.empty())
+        CV_Error(cv::Error::StsError, "cannot read image '" + path + "': " + why);
+    if (img.depth() != CV_8U && img.depth() != CV_16U)
+        CV_Error(cv::Error::StsError, "image '" + path + "': expected 8- or 16-bit pixels, found " + cv::typeToString(img.type()));
+    if ((uint64_t)img.rows * (uint64_t)img.cols > (uint64_t)cv::uniSLAD::Preprocessor::kMaxImagePixels)
+        CV_Error(cv::Error::StsError, cv::format("image '%s': expected at most %d pixels, found %dx%d; downscale it first",
+                                                 path.c_str(), cv::uniSLAD::Preprocessor::kMaxImagePixels, img.cols, img.rows));
+    std::string ext = fs::path(path).extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return (char)std::tolower(c); });
+    if ((ext == ".jpg" || ext == ".jpeg") && !jpegComplete(path))
+        CV_Error(cv::Error::StsError, "image '" + path + "': truncated JPEG: no end-of-image marker (FF D9) at its end");
+    return img;
+}
+
+std::vector<std::string> loadImages(const std::vector<std::string>& paths, std::vector<cv::Mat>& images, std::ostream&)
+{
+    images.clear();
+    for (const std::string& p : paths)
+        images.push_back(readImage(p));
+    return paths;
 }
 
 cv::Mat loadMask(const TestItem& item, const cv::Size& size)

@@ -3,6 +3,7 @@
 #include "precomp.hpp"
 #include "opencv2/unislad/backbone.hpp"
 #include "sha256.hpp"
+#include "backbone_manifest.hpp"
 
 #include <opencv2/dnn.hpp>
 
@@ -197,6 +198,12 @@ dnn::Net importOnnx(const std::string& file, const std::vector<uchar>* buffer)
 
 Backbone::~Backbone() {}
 
+namespace {
+
+BackboneManifest manifestFrom(const FileStorage& fs, const std::string& path);
+
+} // namespace
+
 BackboneManifest BackboneManifest::read(const String& path)
 {
     FileStorage fs;
@@ -207,7 +214,29 @@ BackboneManifest BackboneManifest::read(const String& path)
     }
     if (!fs.isOpened())
         manifestError(path, "cannot open the file");
+    return manifestFrom(fs, path);
+}
+
+BackboneManifest detail::parseManifest(const std::string& text, const std::string& path)
+{
+    FileStorage fs;
+    try {
+        fs.open(text, FileStorage::READ | FileStorage::MEMORY);
+    } catch (const cv::Exception& e) {
+        manifestError(path, "not a YAML/JSON manifest: " + e.err);
+    }
+    if (!fs.isOpened())
+        manifestError(path, "not a YAML/JSON manifest");
+    return manifestFrom(fs, path);
+}
+
+namespace {
+
+BackboneManifest manifestFrom(const FileStorage& fs, const std::string& path)
+{
     const FileNode root = fs.root();
+    if (!root.isMap())
+        manifestError(path, "expected a map of keys at the top, found something else");
     BackboneManifest m;
     m.manifestPath = path;
     const std::string model = (std::string)required(root, "model", FileNode::STR, path, "");
@@ -262,6 +291,8 @@ BackboneManifest BackboneManifest::read(const String& path)
         manifestError(path, "key 'taps': expected at least one tap, found none");
     return m;
 }
+
+} // namespace
 
 std::vector<BackboneTap> BackboneManifest::tapsFor(const String& role, bool defaultsOnly) const
 {

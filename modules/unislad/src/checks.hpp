@@ -35,6 +35,10 @@ CV_EXPORTS void checkValueRange(double value, double lo, double hi, const char* 
 /** Resolves a thread-count parameter: <= 0 means cv::getNumThreads(). Always >= 1. */
 CV_EXPORTS int resolveThreads(int numThreads);
 
+/** Checks an image for Preprocessor's rules (8/16-bit, 1/3/4 channels, at least 8 x 8, at most
+    Preprocessor::kMaxImagePixels); the message is "<func>: <name>: expected ..., found ...". */
+CV_EXPORTS void checkImage(const Mat& image, const char* func, const std::string& name);
+
 }}} // namespace cv::uniSLAD::detail
 
 #endif // OPENCV_UNISLAD_CHECKS_HPP

@@ -272,24 +272,31 @@ void UniSLADImpl::save(const String& path) const
 
 } // namespace detail
 
-Ptr<UniSLAD> UniSLAD::load(const String& path)
+Ptr<UniSLAD> detail::loadModel(const ModelArchiveReader& r, const std::string& source)
 {
-    const detail::ModelArchiveReader r = detail::ModelArchiveReader::load(path);
-    detail::ModelState s;
+    ModelState s;
     if (!r.has("params"))
-        detail::stateError(path, "missing section 'params'");
+        stateError(source, "missing section 'params'");
+    if (r.kind("params") != ArchiveSectionKind::Text)
+        stateError(source, "section 'params': expected text");
     s.paramsYaml = r.text("params");
     for (const std::string& name : r.names()) {
-        if (name.rfind("text/", 0) == 0)
+        const ArchiveSectionKind kind = r.kind(name);
+        if (name.rfind("text/", 0) == 0 && kind == ArchiveSectionKind::Text)
             s.texts.push_back({ name.substr(5), r.text(name) });
-        else if (name.rfind("tensor/", 0) == 0)
+        else if (name.rfind("tensor/", 0) == 0 && kind == ArchiveSectionKind::Tensor)
             s.tensors.push_back({ name.substr(7), r.tensor(name) });
         else if (name != "params")
-            detail::stateError(path, "unknown section '" + name + "'");
+            stateError(source, "unknown section '" + name + "' (or of an unexpected kind)");
     }
-    Ptr<detail::UniSLADImpl> model = makePtr<detail::UniSLADImpl>(Params::defaults());
-    model->importState(s, path);
+    Ptr<UniSLADImpl> model = makePtr<UniSLADImpl>(Params::defaults());
+    model->importState(s, source);
     return model;
+}
+
+Ptr<UniSLAD> UniSLAD::load(const String& path)
+{
+    return detail::loadModel(detail::ModelArchiveReader::load(path), path);
 }
 
 }} // namespace cv::uniSLAD
