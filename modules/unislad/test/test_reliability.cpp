@@ -166,6 +166,8 @@ TEST(UniSLAD_MemoryBound, features_over_the_bound_are_subsampled_per_image)
     const int n = 160, rest = 128;
     const std::vector<Mat> train = images(n, 7, false, 24);
     Params p = tinyParams();
+    p.localCoresetRatio = 0.05;   // small coresets keep this test fast
+    p.globalCoresetRatio = 0.1;
     p.maxFeatureMemoryMiB = 1;
     Ptr<UniSLAD> bounded = UniSLAD::create(p);
     bounded->fit(train);
@@ -179,10 +181,10 @@ TEST(UniSLAD_MemoryBound, features_over_the_bound_are_subsampled_per_image)
     ASSERT_LT(keepL, 256);
     const impl::FittedModel& b = dynamic_cast<impl::UniSLADImpl&>(*bounded).fittedModel();
     const impl::FittedModel& u = dynamic_cast<impl::UniSLADImpl&>(*unbounded).fittedModel();
-    // Coreset sizes follow from the rows the banks were selected from (ratio 0.25 and 0.5, rounding halves up).
-    EXPECT_EQ((int)std::floor(0.25 * n * keepL + 0.5), b.localBank->getBank().rows);
-    EXPECT_EQ((int)std::floor(0.5 * n * keepG + 0.5), b.globalBank->getBank().rows);
-    EXPECT_EQ((int)std::floor(0.25 * n * 256 + 0.5), u.localBank->getBank().rows);
+    // Coreset sizes follow from the rows the banks were selected from (ratios 0.05 and 0.1, halves up).
+    EXPECT_EQ((int)std::floor(0.05 * n * keepL + 0.5), b.localBank->getBank().rows);
+    EXPECT_EQ((int)std::floor(0.1 * n * keepG + 0.5), b.globalBank->getBank().rows);
+    EXPECT_EQ((int)std::floor(0.05 * n * 256 + 0.5), u.localBank->getBank().rows);
     // Image-level features always use every patch: identical to the unbounded fit.
     EXPECT_EQ(0, cv::norm(b.localImageFeatures, u.localImageFeatures, NORM_INF));
     EXPECT_EQ(0, cv::norm(b.globalImageFeatures, u.globalImageFeatures, NORM_INF));
