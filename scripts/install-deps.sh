@@ -4,6 +4,7 @@
 #
 #   scripts/install-deps.sh            build + test dependencies
 #   scripts/install-deps.sh --models   also what models/ needs (Python, ONNX, torch, Node.js)
+#   scripts/install-deps.sh --models --reliability   also Clang with libFuzzer (scripts/fuzz.sh)
 set -euo pipefail
 
 packages=(
@@ -25,6 +26,12 @@ if [[ "${1:-}" == "--models" ]]; then
     packages+=(nodejs npm)
   fi
 fi
+
+for arg in "$@"; do
+  if [[ "$arg" == "--reliability" ]]; then
+    packages+=(clang-14 libclang-rt-14-dev)   # libFuzzer and the sanitizer runtimes for Clang
+  fi
+done
 
 missing=()
 for p in "${packages[@]}"; do

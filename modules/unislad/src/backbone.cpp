@@ -202,32 +202,40 @@ namespace {
 
 BackboneManifest manifestFrom(const FileStorage& fs, const std::string& path);
 
+/** Opens a manifest (a file, or text with FileStorage::MEMORY) and reads it. OpenCV's parser raises
+    cv::Exception for most malformed text but lets standard exceptions through for some (found by
+    fuzz/fuzz_manifest: std::length_error); both become the manifest's error. */
+BackboneManifest openManifest(const std::string& source, int flags, const std::string& path)
+{
+    FileStorage fs;
+    try {
+        fs.open(source, flags);
+    } catch (const cv::Exception& e) {
+        manifestError(path, "not a YAML/JSON manifest: " + e.err);
+    } catch (const std::exception& e) {
+        manifestError(path, std::string("not a YAML/JSON manifest: ") + e.what());
+    }
+    if (!fs.isOpened())
+        manifestError(path, (flags & FileStorage::MEMORY) ? "not a YAML/JSON manifest" : "cannot open the file");
+    try {
+        return manifestFrom(fs, path);
+    } catch (const cv::Exception&) {
+        throw;
+    } catch (const std::exception& e) {
+        manifestError(path, std::string("unreadable: ") + e.what());
+    }
+}
+
 } // namespace
 
 BackboneManifest BackboneManifest::read(const String& path)
 {
-    FileStorage fs;
-    try {
-        fs.open(path, FileStorage::READ);
-    } catch (const cv::Exception& e) {
-        manifestError(path, "not a YAML/JSON manifest: " + e.err);
-    }
-    if (!fs.isOpened())
-        manifestError(path, "cannot open the file");
-    return manifestFrom(fs, path);
+    return openManifest(path, FileStorage::READ, path);
 }
 
 BackboneManifest detail::parseManifest(const std::string& text, const std::string& path)
 {
-    FileStorage fs;
-    try {
-        fs.open(text, FileStorage::READ | FileStorage::MEMORY);
-    } catch (const cv::Exception& e) {
-        manifestError(path, "not a YAML/JSON manifest: " + e.err);
-    }
-    if (!fs.isOpened())
-        manifestError(path, "not a YAML/JSON manifest");
-    return manifestFrom(fs, path);
+    return openManifest(text, FileStorage::READ | FileStorage::MEMORY, path);
 }
 
 namespace {

@@ -151,6 +151,8 @@ void UniSLADImpl::importState(const ModelState& s, const std::string& source)
         p.read(fs["params"]);
     } catch (const cv::Exception& e) {
         stateError(source, "unreadable parameters: " + e.err);
+    } catch (const std::exception& e) {   // OpenCV's YAML parser lets some through (std::length_error)
+        stateError(source, std::string("unreadable parameters: ") + e.what());
     }
     try {
         validateParams(p);

@@ -7,11 +7,14 @@
 #include "test_precomp.hpp"
 #include "unislad_impl.hpp"
 #include "model_archive.hpp"
+#include "backbone_manifest.hpp"
 
 #include <opencv2/imgproc.hpp>
 
 #include <atomic>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 namespace opencv_test { namespace {
@@ -310,5 +313,54 @@ TEST(UniSLAD_FailedFit, leaves_the_previous_model_in_place)
     EXPECT_ANY_THROW(fresh->fit(train));
     EXPECT_TRUE(fresh->empty());
 }
+
+// ---- fuzzer findings and seeds, replayed in the ordinary build -------------------------------------
+
+#ifdef UNISLAD_SOURCE_DIR
+std::vector<std::string> filesUnder(const std::string& dir)
+{
+    std::vector<std::string> files;
+    std::vector<String> found;
+    cv::glob(dir + "/*", found, false);
+    for (const String& f : found)
+        if (f.find("README") == String::npos)
+            files.push_back(f);
+    return files;
+}
+
+std::vector<uchar> bytesOf(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    return std::vector<uchar>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+TEST(UniSLAD_FuzzRegressions, kept_inputs_end_in_success_or_a_cv_exception)
+{
+    // fuzz/regressions/<target>/: inputs found by scripts/fuzz.sh (fixed since) and hand-picked ones.
+    // Fed as the fuzz targets do (with CRC checks on here, so most model inputs stop at a CRC).
+    const std::string root = std::string(UNISLAD_SOURCE_DIR) + "/fuzz/regressions";
+    int count = 0;
+    for (const std::string& f : filesUnder(root + "/model_file")) {
+        SCOPED_TRACE(f);
+        const std::vector<uchar> b = bytesOf(f);
+        try {
+            const impl::ModelArchiveReader r = impl::ModelArchiveReader::parse(b, f);
+            impl::loadModel(r, f);
+        } catch (const cv::Exception&) {
+        }
+        ++count;
+    }
+    for (const std::string& f : filesUnder(root + "/manifest")) {
+        SCOPED_TRACE(f);
+        const std::vector<uchar> b = bytesOf(f);
+        try {
+            impl::parseManifest(std::string(b.begin(), b.end()), f);
+        } catch (const cv::Exception&) {
+        }
+        ++count;
+    }
+    EXPECT_GE(count, 2) << "fuzz/regressions is empty";
+}
+#endif
 
 }} // namespace
