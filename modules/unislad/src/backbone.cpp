@@ -205,18 +205,21 @@ BackboneManifest manifestFrom(const FileStorage& fs, const std::string& path);
 /** Opens a manifest (a file, or text with FileStorage::MEMORY) and reads it. OpenCV's parser raises
     cv::Exception for most malformed text but lets standard exceptions through for some (found by
     fuzz/fuzz_manifest: std::length_error); both become the manifest's error. */
-BackboneManifest openManifest(const std::string& source, int flags, const std::string& path)
+BackboneManifest openManifest(const std::string& text, const std::string& path)
 {
+    const std::string problem = detail::yamlProblem(text);
+    if (!problem.empty())
+        manifestError(path, "not a manifest: " + problem);
     FileStorage fs;
     try {
-        fs.open(source, flags);
+        fs.open(text, FileStorage::READ | FileStorage::MEMORY);
     } catch (const cv::Exception& e) {
         manifestError(path, "not a YAML/JSON manifest: " + e.err);
     } catch (const std::exception& e) {
         manifestError(path, std::string("not a YAML/JSON manifest: ") + e.what());
     }
     if (!fs.isOpened())
-        manifestError(path, (flags & FileStorage::MEMORY) ? "not a YAML/JSON manifest" : "cannot open the file");
+        manifestError(path, "not a YAML/JSON manifest");
     try {
         return manifestFrom(fs, path);
     } catch (const cv::Exception&) {
@@ -230,12 +233,22 @@ BackboneManifest openManifest(const std::string& source, int flags, const std::s
 
 BackboneManifest BackboneManifest::read(const String& path)
 {
-    return openManifest(path, FileStorage::READ, path);
+    // Read here (at most 1 MiB + 1 byte, so that /dev/zero or a huge file cannot exhaust memory), parsed
+    // from memory after the checks of detail::yamlProblem.
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        manifestError(path, "cannot open the file");
+    std::string text((size_t(1) << 20) + 1, '\0');
+    in.read(&text[0], (std::streamsize)text.size());
+    text.resize((size_t)in.gcount());
+    if (in.bad())
+        manifestError(path, "cannot read the file");
+    return openManifest(text, path);
 }
 
 BackboneManifest detail::parseManifest(const std::string& text, const std::string& path)
 {
-    return openManifest(text, FileStorage::READ | FileStorage::MEMORY, path);
+    return openManifest(text, path);
 }
 
 namespace {

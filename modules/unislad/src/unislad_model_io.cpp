@@ -144,6 +144,9 @@ ModelState UniSLADImpl::exportState() const
 void UniSLADImpl::importState(const ModelState& s, const std::string& source)
 {
     Params p;
+    const std::string problem = yamlProblem(s.paramsYaml);
+    if (!problem.empty())
+        stateError(source, "unreadable parameters: " + problem);
     try {
         FileStorage fs(s.paramsYaml, FileStorage::READ | FileStorage::MEMORY);
         if (fs["params"].empty())

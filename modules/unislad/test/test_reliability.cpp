@@ -314,6 +314,31 @@ TEST(UniSLAD_FailedFit, leaves_the_previous_model_in_place)
     EXPECT_TRUE(fresh->empty());
 }
 
+// ---- text handed to OpenCV's YAML parser ---------------------------------------------------------
+
+TEST(UniSLAD_YamlGuard, manifests_that_would_hang_or_exhaust_the_parser_are_refused)
+{
+    const std::string path = cv::tempfile(".yml");
+    std::ofstream(path) << "%YAML:1.0\n----Y:.\n-\n-";   // OpenCV 4.6's parser loops forever on this
+    UNISLAD_EXPECT_THROW_MSG(BackboneManifest::read(path), path.c_str(), "expected the line '---' after the '%YAML' line",
+                             "found '----Y:.'");
+    std::ofstream(path) << "%YAML:1.0";
+    UNISLAD_EXPECT_THROW_MSG(BackboneManifest::read(path), "found the end of the text");
+    {
+        std::ofstream big(path);
+        big << "%YAML:1.0\n---\n# " << std::string((size_t(1) << 20), 'x') << "\n";
+    }
+    UNISLAD_EXPECT_THROW_MSG(BackboneManifest::read(path), "expected at most 1048576 bytes");
+    // Windows line ends and a JSON manifest are fine.
+    std::ifstream in(unisladFixturePath("tiny_backbone.yml"));
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    text.replace(text.find("\n---\n"), 5, "\r\n---\r\n");
+    text.replace(text.find("model: \"tiny_backbone.onnx\""), 27, "model: \"" + unisladFixturePath("tiny_backbone.onnx") + "\"");
+    std::ofstream(path) << text;
+    EXPECT_EQ(3u, BackboneManifest::read(path).taps.size());
+    std::remove(path.c_str());
+}
+
 // ---- fuzzer findings and seeds, replayed in the ordinary build -------------------------------------
 
 #ifdef UNISLAD_SOURCE_DIR
