@@ -12,10 +12,17 @@
 #include <opencv2/imgproc.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <thread>
+
+#ifndef _WIN32
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#endif
 
 namespace opencv_test { namespace {
 
@@ -313,6 +320,72 @@ TEST(UniSLAD_FailedFit, leaves_the_previous_model_in_place)
     EXPECT_ANY_THROW(fresh->fit(train));
     EXPECT_TRUE(fresh->empty());
 }
+
+// ---- a detector's save killed at random moments ------------------------------------------------------
+
+#ifndef _WIN32
+TEST(UniSLAD_AtomicSave, a_killed_detector_save_leaves_a_loadable_old_or_new_model)
+{
+    // Two detectors whose scores differ; the file starts as A's, child processes save B's or A's over it
+    // and are killed with SIGKILL after a random delay of up to 1.5 save times.
+    Params p = tinyParams();
+    p.localCoresetRatio = 0.5;
+    Ptr<UniSLAD> models[2] = { UniSLAD::create(p), UniSLAD::create(p) };
+    models[0]->fit(images(24, 21, false));
+    models[1]->fit(images(24, 22, false));
+    const Mat probe = images(1, 23, true)[0];
+    const float scores[2] = { models[0]->predict(probe), models[1]->predict(probe) };
+    ASSERT_NE(scores[0], scores[1]);
+    const std::string dir = cv::tempfile("");
+    ASSERT_EQ(0, std::system(("mkdir -p '" + dir + "'").c_str()));
+    const std::string path = dir + "/part.unislad";
+    const int64 t0 = cv::getTickCount();
+    models[0]->save(path);
+    const double saveUs = 1e6 * (double)(cv::getTickCount() - t0) / cv::getTickFrequency();
+    cv::RNG rng((uint64)cv::getTickCount());
+    int current = 0, killed = 0;
+    for (int round = 0; round < 12; ++round) {
+        const int next = 1 - current, delayUs = rng.uniform(0, std::max(2, (int)(1.5 * saveUs)));
+        SCOPED_TRACE(cv::format("round %d: kill after %d us, a save takes %.0f us", round, delayUs, saveUs));
+        std::fflush(nullptr);
+        const pid_t child = fork();
+        ASSERT_GE(child, 0);
+        if (child == 0) {
+            try { models[next]->save(path); } catch (...) { _exit(2); }
+            _exit(0);
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds(delayUs));
+        kill(child, SIGKILL);
+        int status = 0;
+        ASSERT_EQ(child, waitpid(child, &status, 0));
+        const bool finished = WIFEXITED(status);
+        if (finished)
+            ASSERT_EQ(0, WEXITSTATUS(status));
+        else
+            ++killed;
+        float score = 0;
+        ASSERT_NO_THROW(score = UniSLAD::load(path)->predict(probe));
+        const int found = score == scores[0] ? 0 : score == scores[1] ? 1 : -1;
+        if (finished)
+            EXPECT_EQ(next, found);
+        else
+            EXPECT_TRUE(found == current || found == next) << score;
+        // Only a killed save may leave its temporary file (the documented pattern, with its pid).
+        std::vector<String> files;
+        cv::glob(dir + "/*", files, false);
+        for (const String& f : files) {
+            if (f == path)
+                continue;
+            EXPECT_FALSE(finished) << "a completed save left " << f;
+            EXPECT_NE(std::string::npos, f.find(cv::format("part.unislad.tmp-%d-", (int)child))) << f;
+            std::remove(f.c_str());
+        }
+        current = found >= 0 ? found : current;
+    }
+    std::cout << "[     INFO ] a save takes " << saveUs << " us; " << killed << " of 12 saves killed" << std::endl;
+    ASSERT_EQ(0, std::system(("rm -rf '" + dir + "'").c_str()));
+}
+#endif
 
 // ---- text handed to OpenCV's YAML parser ---------------------------------------------------------
 
