@@ -23,7 +23,6 @@ set(BASE "${WORK}/base/juice_bottle")
 
 # run_cli(<command> <role> <file>): sets RC and ERR for one case.
 function(run_cli command role file)
-  get_filename_component(name "${file}" NAME)
   set(data "${BASE}")
   set(extra --manifest "${MANIFEST}")
   if(role STREQUAL "test" OR role STREQUAL "test-error" OR role STREQUAL "train")
