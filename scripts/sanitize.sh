@@ -18,7 +18,8 @@ MODE=${1:-all}
 JOBS=${SANITIZE_JOBS:-$(nproc)}
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
-common=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DUNISLAD_WERROR=ON -DUNISLAD_BUILD_BENCHMARKS=OFF
+# No -Werror here: GCC 12 warns falsely inside its own avx512fintrin.h at -O2 (the Release build checks warnings).
+common=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DUNISLAD_WERROR=OFF -DUNISLAD_BUILD_BENCHMARKS=OFF
         -DUNISLAD_BUILD_PLUGIN=OFF -DUNISLAD_TEST_SANITIZERS=OFF)
 
 run_address() {
