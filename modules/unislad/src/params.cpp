@@ -15,7 +15,7 @@ Params::Params()
       w(0.5), wI(0.2), wIG(0.5), fusion(FUSION_CALIBRATED), calibrationFraction(0.2),
       thresholdQuantile(0.99), thresholdMargin(0.5), mapSigma(4.0),
       useLocal(true), useGlobal(true), useMahalanobis(true), usePatchBank(true), useImageDistribution(true),
-      seed(0), numThreads(0), maxFeatureMemoryMiB(2048)
+      seed(0), numThreads(0), maxFeatureMemoryMiB(4096)
 {
     localManifest = defaultModelDirectory() + "/mobilenet_v2_imagenet.yml";
 }

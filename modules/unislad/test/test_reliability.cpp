@@ -265,7 +265,7 @@ TEST(UniSLAD_MemoryBound, model_files_without_the_field_load_with_the_default)
     w.save(old);
     Ptr<UniSLAD> loaded = UniSLAD::load(old);
     EXPECT_EQ(Params().maxFeatureMemoryMiB, loaded->getParams().maxFeatureMemoryMiB);
-    EXPECT_EQ(2048, Params().maxFeatureMemoryMiB);
+    EXPECT_EQ(4096, Params().maxFeatureMemoryMiB);
     const std::vector<Mat> test = images(3, 14, true);
     EXPECT_EQ(d->predictBatch(test), loaded->predictBatch(test));
     std::remove(path.c_str());

@@ -108,7 +108,7 @@ struct CV_EXPORTS_W_SIMPLE Params
     // --- Determinism and resources ----------------------------------------------------------------
     CV_PROP_RW int seed;                          //!< coreset projections, hold-out split (0)
     CV_PROP_RW int numThreads;                    //!< > 0: cv::setNumThreads during fit (process-wide); 0: leave it (0)
-    CV_PROP_RW int maxFeatureMemoryMiB;           //!< bound on the patch features fit() holds at once, MiB (2048);
+    CV_PROP_RW int maxFeatureMemoryMiB;           //!< bound on the patch features fit() holds at once, MiB (4096);
                                                   //!< beyond it each training image keeps an equal seeded random
                                                   //!< subset of its patch features for the banks; 0: no bound
 
