@@ -5,6 +5,7 @@
 #   scripts/install-deps.sh            build + test dependencies
 #   scripts/install-deps.sh --demo     also what the offline default backbone needs (ONNX, Node.js; scripts/demo.sh)
 #   scripts/install-deps.sh --models   also what every script of models/ needs (Python, ONNX, torch, Node.js)
+#   scripts/install-deps.sh --models --reliability   also Clang with libFuzzer (scripts/fuzz.sh)
 set -euo pipefail
 
 packages=(
@@ -36,6 +37,12 @@ if [[ "${1:-}" == "--models" || "${1:-}" == "--demo" ]]; then
     packages+=(nodejs npm)
   fi
 fi
+
+for arg in "$@"; do
+  if [[ "$arg" == "--reliability" ]]; then
+    packages+=(clang-14 libclang-rt-14-dev)   # libFuzzer and the sanitizer runtimes for Clang
+  fi
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -4,9 +4,12 @@
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <opencv2/unislad/preprocessor.hpp>
 
 #include <algorithm>
 #include <filesystem>
+#include <cstdint>
+#include <fstream>
 #include <ostream>
 
 namespace fs = std::filesystem;
@@ -111,6 +114,26 @@ Dataset readDataset(const std::string& categoryDir)
     return d;
 }
 
+namespace {
+
+/** True when a JPEG file's last 4 KiB hold its end-of-image marker FF D9 (padding after it is allowed;
+    a file cut inside its entropy-coded data has none there, as FF is stuffed as FF 00 in that data). */
+bool jpegComplete(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    const std::streamoff size = in.tellg();
+    const std::streamoff tail = std::min<std::streamoff>(size, 4096);
+    std::vector<char> b((size_t)tail);
+    in.seekg(size - tail);
+    in.read(b.data(), tail);
+    for (std::streamoff i = tail - 2; i >= 0; --i)
+        if ((unsigned char)b[i] == 0xFF && (unsigned char)b[i + 1] == 0xD9)
+            return true;
+    return false;
+}
+
+} // namespace
+
 bool readImage(const std::string& path, cv::Mat& image, std::string& why)
 {
     image.release();
@@ -126,33 +149,40 @@ bool readImage(const std::string& path, cv::Mat& image, std::string& why)
         image.release();
         return false;
     }
-    if (image.empty()) {
-        why = "not a readable image";
-        return false;
+    if (image.empty())
+        why = "not a readable image (empty, truncated or not an image file)";
+    else if (image.depth() != CV_8U && image.depth() != CV_16U)
+        why = "expected 8- or 16-bit pixels, found " + cv::typeToString(image.type());
+    else if ((uint64_t)image.rows * (uint64_t)image.cols > (uint64_t)cv::uniSLAD::Preprocessor::kMaxImagePixels)
+        why = cv::format("expected at most %d pixels, found %dx%d; downscale it first",
+                         cv::uniSLAD::Preprocessor::kMaxImagePixels, image.cols, image.rows);
+    else {
+        std::string ext = fs::path(path).extension().string();
+        std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return (char)std::tolower(c); });
+        if ((ext == ".jpg" || ext == ".jpeg") && !jpegComplete(path))
+            why = "truncated JPEG: no end-of-image marker (FF D9) at its end";
+        else
+            return true;
     }
-    if (image.depth() != CV_8U && image.depth() != CV_16U) {
-        why = "unsupported pixel depth (8- or 16-bit images only)";
-        image.release();
-        return false;
-    }
-    return true;
+    image.release();
+    return false;
 }
 
-std::vector<std::string> loadImages(const std::vector<std::string>& paths, std::vector<cv::Mat>& images, std::ostream& log)
+cv::Mat readImage(const std::string& path)
 {
-    std::vector<std::string> loaded;
+    cv::Mat image;
+    std::string why;
+    if (!readImage(path, image, why))
+        CV_Error(cv::Error::StsError, "cannot read image '" + path + "': " + why);
+    return image;
+}
+
+std::vector<std::string> loadImages(const std::vector<std::string>& paths, std::vector<cv::Mat>& images, std::ostream&)
+{
     images.clear();
-    for (const std::string& p : paths) {
-        cv::Mat img;
-        std::string why;
-        if (!readImage(p, img, why)) {
-            log << "skipping " << p << ": " << why << "\n";
-            continue;
-        }
-        images.push_back(img);
-        loaded.push_back(p);
-    }
-    return loaded;
+    for (const std::string& p : paths)
+        images.push_back(readImage(p));
+    return paths;
 }
 
 cv::Mat loadMask(const TestItem& item, const cv::Size& size)

@@ -43,12 +43,17 @@ Dataset readDataset(const std::string& categoryDir);
 /** The images of a folder (png, jpg, jpeg, bmp, tif, tiff; sorted by name). */
 std::vector<std::string> listImages(const std::string& dir);
 
-/** Reads one image as 8-bit BGR, or 16-bit when the file is; false with the reason in `why` when the
-    file cannot be read or decoded, or has another pixel depth. */
+/** Reads one image as 8-bit BGR, or 16-bit when the file is; false with the reason in `why` (without
+    the path) when the file is missing, cannot be decoded (empty, truncated, not an image), has another
+    pixel depth, is a JPEG without its end-of-image marker (libjpeg decodes a truncated JPEG with a gray
+    bottom and only warns), or exceeds Preprocessor::kMaxImagePixels. */
 bool readImage(const std::string& path, cv::Mat& image, std::string& why);
 
-/** Loads images as 8-bit BGR, or 16-bit when the file is; an unreadable file is reported on `log`
-    ("skipping <path>: <why>") and left out, never silently. Returns the paths actually loaded. */
+/** readImage() that raises cv::Exception naming the file instead of returning false. */
+cv::Mat readImage(const std::string& path);
+
+/** readImage() of every path, in order: the first bad file raises its error (a model fitted or
+    evaluated on a silently shortened set would mislead). Returns the paths. `log` is unused. */
 std::vector<std::string> loadImages(const std::vector<std::string>& paths, std::vector<cv::Mat>& images, std::ostream& log);
 
 /** The union of a test item's masks at the image's size (CV_8U, 255 = anomalous); zeros without masks. */

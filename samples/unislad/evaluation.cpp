@@ -89,7 +89,12 @@ void evaluateDetector(const cv::Ptr<cv::uniSLAD::UniSLAD>& detector, const Datas
         if (loadImages({ item.path }, one, log).empty())
             continue;
         const auto start = Clock::now();
-        ScoredItem s{ item, detector->detect(one[0]) };
+        ScoredItem s{ item, cv::uniSLAD::Result() };
+        try {
+            s.result = detector->detect(one[0]);
+        } catch (const cv::Exception& e) {
+            CV_Error(e.code, "'" + item.path + "': " + e.err);
+        }
         detectSeconds += seconds(start);
         if (options.pixelMetrics) {
             cv::Mat m, k;

@@ -3,6 +3,7 @@
 #include "precomp.hpp"
 #include "opencv2/unislad/backbone.hpp"
 #include "sha256.hpp"
+#include "backbone_manifest.hpp"
 
 #include <opencv2/dnn.hpp>
 
@@ -197,17 +198,66 @@ dnn::Net importOnnx(const std::string& file, const std::vector<uchar>* buffer)
 
 Backbone::~Backbone() {}
 
-BackboneManifest BackboneManifest::read(const String& path)
+namespace {
+
+BackboneManifest manifestFrom(const FileStorage& fs, const std::string& path);
+
+/** Opens a manifest (a file, or text with FileStorage::MEMORY) and reads it. OpenCV's parser raises
+    cv::Exception for most malformed text but lets standard exceptions through for some (found by
+    fuzz/fuzz_manifest: std::length_error); both become the manifest's error. */
+BackboneManifest openManifest(const std::string& text, const std::string& path)
 {
+    const std::string problem = detail::yamlProblem(text);
+    if (!problem.empty())
+        manifestError(path, "not a manifest: " + problem);
     FileStorage fs;
     try {
-        fs.open(path, FileStorage::READ);
+        fs.open(text, FileStorage::READ | FileStorage::MEMORY);
     } catch (const cv::Exception& e) {
         manifestError(path, "not a YAML/JSON manifest: " + e.err);
+    } catch (const std::exception& e) {
+        manifestError(path, std::string("not a YAML/JSON manifest: ") + e.what());
     }
     if (!fs.isOpened())
+        manifestError(path, "not a YAML/JSON manifest");
+    try {
+        return manifestFrom(fs, path);
+    } catch (const cv::Exception&) {
+        throw;
+    } catch (const std::exception& e) {
+        manifestError(path, std::string("unreadable: ") + e.what());
+    }
+}
+
+} // namespace
+
+BackboneManifest BackboneManifest::read(const String& path)
+{
+    // Read here (at most 1 MiB + 1 byte, so that /dev/zero or a huge file cannot exhaust memory), parsed
+    // from memory after the checks of detail::yamlProblem.
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
         manifestError(path, "cannot open the file");
+    std::string text((size_t(1) << 20) + 1, '\0');
+    in.read(&text[0], (std::streamsize)text.size());
+    text.resize((size_t)in.gcount());
+    if (in.bad())
+        manifestError(path, "cannot read the file");
+    return openManifest(text, path);
+}
+
+BackboneManifest detail::parseManifest(const std::string& text, const std::string& path)
+{
+    return openManifest(text, path);
+}
+
+namespace {
+
+BackboneManifest manifestFrom(const FileStorage& fs, const std::string& path)
+{
     const FileNode root = fs.root();
+    if (!root.isMap())
+        manifestError(path, "expected a map of keys at the top, found something else");
     BackboneManifest m;
     m.manifestPath = path;
     const std::string model = (std::string)required(root, "model", FileNode::STR, path, "");
@@ -262,6 +312,8 @@ BackboneManifest BackboneManifest::read(const String& path)
         manifestError(path, "key 'taps': expected at least one tap, found none");
     return m;
 }
+
+} // namespace
 
 std::vector<BackboneTap> BackboneManifest::tapsFor(const String& role, bool defaultsOnly) const
 {

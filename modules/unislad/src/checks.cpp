@@ -58,4 +58,23 @@ int resolveThreads(int numThreads)
     return numThreads > 0 ? numThreads : std::max(1, getNumThreads());
 }
 
+std::string yamlProblem(const std::string& text)
+{
+    const size_t kMaxText = size_t(1) << 20;
+    if (text.size() > kMaxText)
+        return format("expected at most %zu bytes of YAML/JSON, found %zu", kMaxText, text.size());
+    if (text.compare(0, 5, "%YAML") != 0)
+        return std::string();
+    const size_t first = text.find('\n');
+    if (first == std::string::npos)
+        return "expected the line '---' after the '%YAML' line, found the end of the text";
+    size_t end = text.find('\n', first + 1);
+    std::string second = text.substr(first + 1, end == std::string::npos ? std::string::npos : end - first - 1);
+    while (!second.empty() && (second.back() == '\r' || second.back() == ' '))
+        second.pop_back();
+    if (second != "---")
+        return "expected the line '---' after the '%YAML' line, found '" + second.substr(0, 40) + "'";
+    return std::string();
+}
+
 }}} // namespace cv::uniSLAD::detail

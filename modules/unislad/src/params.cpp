@@ -16,7 +16,7 @@ Params::Params()
       w(0.5), wI(0.2), wIG(0.5), fusion(FUSION_CALIBRATED), calibrationFraction(0.2),
       thresholdQuantile(0.99), thresholdMargin(0.5), mapSigma(4.0),
       useLocal(true), useGlobal(true), useMahalanobis(true), usePatchBank(true), useImageDistribution(true),
-      seed(0), numThreads(0)
+      seed(0), numThreads(0), maxFeatureMemoryMiB(4096)
 {
     localManifest = defaultModelDirectory() + "/mobilenet_v2_imagenet.yml";
 }
@@ -101,7 +101,7 @@ void Params::write(FileStorage& fs) const
        << "thresholdQuantile" << thresholdQuantile << "thresholdMargin" << thresholdMargin << "mapSigma" << mapSigma
        << "useLocal" << (int)useLocal << "useGlobal" << (int)useGlobal << "useMahalanobis" << (int)useMahalanobis
        << "usePatchBank" << (int)usePatchBank << "useImageDistribution" << (int)useImageDistribution
-       << "seed" << seed << "numThreads" << numThreads;
+       << "seed" << seed << "numThreads" << numThreads << "maxFeatureMemoryMiB" << maxFeatureMemoryMiB;
 }
 
 void Params::read(const FileNode& node)
@@ -149,6 +149,7 @@ void Params::read(const FileNode& node)
     readBool(node, "useImageDistribution", useImageDistribution);
     readIfPresent(node, "seed", seed);
     readIfPresent(node, "numThreads", numThreads);
+    readIfPresent(node, "maxFeatureMemoryMiB", maxFeatureMemoryMiB);  // absent in older files: the default
 }
 
 }} // namespace cv::uniSLAD

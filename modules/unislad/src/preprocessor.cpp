@@ -8,23 +8,27 @@
 namespace cv {
 namespace uniSLAD {
 
-namespace {
-const int kMinImageSide = 8;
+namespace detail {
 
-void checkImage(const Mat& image, int index)
+void checkImage(const Mat& image, const char* func, const std::string& name)
 {
-    const std::string name = format("images[%d]", index);
+    const int kMinImageSide = 8;
     if (image.empty())
-        CV_Error(Error::StsBadArg, format("Preprocessor: %s: expected an image, found an empty matrix", name.c_str()));
+        CV_Error(Error::StsBadArg, format("%s: %s: expected an image, found an empty matrix", func, name.c_str()));
     if (image.dims != 2 || (image.depth() != CV_8U && image.depth() != CV_16U) ||
         (image.channels() != 1 && image.channels() != 3 && image.channels() != 4))
-        CV_Error(Error::StsBadArg, format("Preprocessor: %s: expected an 8- or 16-bit image with 1, 3 or 4 channels "
-                                          "(gray, BGR, BGRA), found %s", name.c_str(), detail::describeMat(image).c_str()));
+        CV_Error(Error::StsBadArg, format("%s: %s: expected an 8- or 16-bit image with 1, 3 or 4 channels "
+                                          "(gray, BGR, BGRA), found %s", func, name.c_str(), describeMat(image).c_str()));
     if (image.rows < kMinImageSide || image.cols < kMinImageSide)
-        CV_Error(Error::StsBadSize, format("Preprocessor: %s: expected at least %dx%d pixels, found %dx%d",
-                                           name.c_str(), kMinImageSide, kMinImageSide, image.cols, image.rows));
+        CV_Error(Error::StsBadSize, format("%s: %s: expected at least %dx%d pixels, found %dx%d",
+                                           func, name.c_str(), kMinImageSide, kMinImageSide, image.cols, image.rows));
+    if ((uint64)image.rows * (uint64)image.cols > (uint64)Preprocessor::kMaxImagePixels)
+        CV_Error(Error::StsBadSize, format("%s: %s: expected at most %d pixels (e.g. 16384x16384; downscale "
+                                           "larger images first), found %dx%d", func, name.c_str(),
+                                           (int)Preprocessor::kMaxImagePixels, image.cols, image.rows));
 }
-} // namespace
+
+} // namespace detail
 
 InputNormalization InputNormalization::imagenet()
 {
@@ -100,7 +104,7 @@ void Preprocessor::applyBatch(InputArrayOfArrays images, OutputArray _blob) cons
     _blob.create(4, sz, CV_32F);
     Mat blob = _blob.getMat();
     for (size_t i = 0; i < list.size(); ++i)
-        checkImage(list[i], (int)i);  // before the parallel loop, so the error reaches the caller as is
+        detail::checkImage(list[i], "Preprocessor", format("images[%d]", (int)i));  // before the parallel loop, so the error reaches the caller as is
     const size_t perImage = (size_t)3 * norm_.height * norm_.width;
     parallel_for_(Range(0, (int)list.size()), [&](const Range& r) {
         for (int i = r.start; i < r.end; ++i)

@@ -15,6 +15,7 @@ namespace {
 
 const char* const kFit = "UniSLAD::fit";
 
+/** The images of a list, each checked (so that a bad one is named by its index in the whole list). */
 std::vector<Mat> imagesOf(InputArrayOfArrays images, const char* func, const char* arg)
 {
     std::vector<Mat> list;
@@ -22,6 +23,8 @@ std::vector<Mat> imagesOf(InputArrayOfArrays images, const char* func, const cha
         images.getMatVector(list);
     if (list.empty())
         CV_Error(Error::StsBadArg, format("%s: %s: expected at least one image, found none", func, arg));
+    for (size_t i = 0; i < list.size(); ++i)
+        checkImage(list[i], func, format("%s[%d]", arg, (int)i));
     return list;
 }
 
@@ -101,6 +104,9 @@ void validateParams(const Params& p)
         CV_Error(Error::StsOutOfRange, format("%s: params.hnswM: expected a value in [2, 2048], found %d", f, p.hnswM));
     positive(p.hnswEfConstruction, "hnswEfConstruction");
     positive(p.hnswEfSearch, "hnswEfSearch");
+    if (p.maxFeatureMemoryMiB < 0)
+        CV_Error(Error::StsOutOfRange, format("%s: params.maxFeatureMemoryMiB: expected >= 0 (0: no bound), found %d", f,
+                                              p.maxFeatureMemoryMiB));
 }
 
 MemoryBankParams bankParams(const Params& p)
@@ -130,6 +136,10 @@ FeatureSet FeatureSet::subset(const std::vector<int>& images) const
         s.global.create(s.count * globalCells, global.cols, CV_32F);
         s.cls.create(s.count, cls.cols, CV_32F);
     }
+    if (!localImage.empty())
+        s.localImage.create(s.count, localImage.cols, CV_32F);
+    if (!globalImage.empty())
+        s.globalImage.create(s.count, globalImage.cols, CV_32F);
     for (int j = 0; j < s.count; ++j) {
         if (localCells > 0)
             localOf(images[j]).copyTo(s.localOf(j));
@@ -137,6 +147,10 @@ FeatureSet FeatureSet::subset(const std::vector<int>& images) const
             globalOf(images[j]).copyTo(s.globalOf(j));
             cls.row(images[j]).copyTo(s.cls.row(j));
         }
+        if (!localImage.empty())
+            localImage.row(images[j]).copyTo(s.localImage.row(j));
+        if (!globalImage.empty())
+            globalImage.row(images[j]).copyTo(s.globalImage.row(j));
     }
     return s;
 }
@@ -176,33 +190,106 @@ void UniSLADImpl::ensureExtractor() const
     extractor_ = DualFeatureExtractor::create(fp);
 }
 
-FeatureSet UniSLADImpl::extract(const std::vector<Mat>& images, const ProgressCallback* progress) const
+ImageFeatureConverter::Params UniSLADImpl::converterParams() const
+{
+    ImageFeatureConverter::Params cp;
+    cp.mode = params_.imageFeatureMode;
+    cp.q = params_.q;
+    cp.alpha = params_.alpha;
+    return cp;
+}
+
+namespace {
+
+/** Copies `keep` of the rows of one image's patch features, chosen by a seeded partial shuffle and kept
+    in their original order, into dst. */
+void sampleRows(const Mat& src, int keep, uint64 seed, Mat dst)
+{
+    std::vector<int> order(src.rows);
+    std::iota(order.begin(), order.end(), 0);
+    RNG rng(seed);
+    for (int i = 0; i < keep; ++i)
+        std::swap(order[i], order[i + rng.uniform(0, src.rows - i)]);
+    std::sort(order.begin(), order.begin() + keep);
+    for (int i = 0; i < keep; ++i)
+        src.row(order[i]).copyTo(dst.row(i));
+}
+
+/** Image-level features of each image's patches: rows of `patches` image-major, `cells` per image. */
+void imageFeaturesOf(const ImageFeatureConverter& converter, const Mat& patches, int n, int cells, Mat& out)
+{
+    std::vector<Mat> sets;
+    for (int i = 0; i < n; ++i)
+        sets.push_back(patches.rowRange(i * cells, (i + 1) * cells));
+    converter.convertBatch(sets, out);
+}
+
+} // namespace
+
+FeatureSet UniSLADImpl::extract(const std::vector<Mat>& images, const ProgressCallback* progress, int keepLocal,
+                                int keepGlobal) const
 {
     CV_Assert(extractor_);
     FeatureSet f;
     f.count = (int)images.size();
-    f.localCells = extractor_->localGrid() * extractor_->localGrid();
-    f.globalCells = extractor_->globalGrid() * extractor_->globalGrid();
+    const int cellsL = extractor_->localGrid() * extractor_->localGrid();
+    const int cellsG = extractor_->globalGrid() * extractor_->globalGrid();
+    f.localCells = keepLocal > 0 ? std::min(keepLocal, cellsL) : cellsL;
+    f.globalCells = keepGlobal > 0 ? std::min(keepGlobal, cellsG) : cellsG;
     if (f.localCells > 0)
         f.local.create(f.count * f.localCells, extractor_->localDims(), CV_32F);
     if (f.globalCells > 0) {
         f.global.create(f.count * f.globalCells, extractor_->globalDims(), CV_32F);
         f.cls.create(f.count, extractor_->classDims(), CV_32F);
     }
+    Ptr<ImageFeatureConverter> converter;
+    if (params_.useImageDistribution)
+        converter = ImageFeatureConverter::create(converterParams());
+    // Copies one batch's rows (all, or a per-image subset) and their image-level features into the set.
+    auto store = [&](const Mat& batch, int cells, int keep, int start, int n, Mat& rows, Mat& image, uint64 salt) {
+        if (cells == 0)
+            return;
+        if (converter) {
+            Mat features;
+            imageFeaturesOf(*converter, batch, n, cells, features);
+            if (image.empty())
+                image.create(f.count, features.cols, CV_32F);
+            features.copyTo(image.rowRange(start, start + n));
+        }
+        if (keep == cells) {
+            batch.copyTo(rows.rowRange(start * cells, (start + n) * cells));
+            return;
+        }
+        for (int j = 0; j < n; ++j)
+            sampleRows(batch.rowRange(j * cells, (j + 1) * cells), keep,
+                       ((uint64)(uint32_t)params_.seed << 32) ^ (salt * (uint64)(start + j + 1)),
+                       rows.rowRange((start + j) * keep, (start + j + 1) * keep));
+    };
     const int step = params_.batchSize;
     for (int start = 0; start < f.count; start += step) {
         const int end = std::min(f.count, start + step);
         Mat local, global, cls;
         extractor_->extract(std::vector<Mat>(images.begin() + start, images.begin() + end), local, global, cls);
-        if (f.localCells > 0)
-            local.copyTo(f.local.rowRange(start * f.localCells, end * f.localCells));
-        if (f.globalCells > 0) {
-            global.copyTo(f.global.rowRange(start * f.globalCells, end * f.globalCells));
+        store(local, cellsL, f.localCells, start, end - start, f.local, f.localImage, 0x9E3779B97F4A7C15ull);
+        store(global, cellsG, f.globalCells, start, end - start, f.global, f.globalImage, 0xC2B2AE3D27D4EB4Full);
+        if (cellsG > 0)
             cls.copyTo(f.cls.rowRange(start, end));
-        }
         report(progress, "features", end, f.count);
     }
     return f;
+}
+
+void UniSLADImpl::scoreInBatches(const FittedModel& m, const std::vector<Mat>& images, const ProgressCallback* progress,
+                                 std::vector<ComponentScores>& out) const
+{
+    const int n = (int)images.size(), step = params_.batchSize;
+    for (int start = 0; start < n; start += step) {
+        const int end = std::min(n, start + step);
+        const FeatureSet f = extract(std::vector<Mat>(images.begin() + start, images.begin() + end), nullptr);
+        for (int i = 0; i < f.count; ++i)
+            out.push_back(componentsWith(m, f, i));
+        report(progress, "calibration", end, n);
+    }
 }
 
 FittedModel UniSLADImpl::fitModel(const FeatureSet& f, const ProgressCallback* progress) const
@@ -241,11 +328,6 @@ FittedModel UniSLADImpl::fitModel(const FeatureSet& f, const ProgressCallback* p
         }
     }
     if (params_.useImageDistribution) {
-        ImageFeatureConverter::Params cp;
-        cp.mode = params_.imageFeatureMode;
-        cp.q = params_.q;
-        cp.alpha = params_.alpha;
-        Ptr<ImageFeatureConverter> converter = ImageFeatureConverter::create(cp);
         GaussianModel::Params gp;
         gp.shrinkage = params_.gaussianShrinkage;
         auto gaussianOf = [&](const Mat& x) {
@@ -254,17 +336,13 @@ FittedModel UniSLADImpl::fitModel(const FeatureSet& f, const ProgressCallback* p
             return g;
         };
         if (params_.useLocal) {
-            std::vector<Mat> sets;
-            for (int i = 0; i < f.count; ++i)
-                sets.push_back(f.localOf(i));
-            converter->convertBatch(sets, m.localImageFeatures);
+            CV_Assert(f.localImage.rows == f.count);
+            m.localImageFeatures = f.localImage.clone();
             m.localGaussian = gaussianOf(m.localImageFeatures);
         }
         if (params_.useGlobal) {
-            std::vector<Mat> sets;
-            for (int i = 0; i < f.count; ++i)
-                sets.push_back(f.globalOf(i));
-            converter->convertBatch(sets, m.globalImageFeatures);
+            CV_Assert(f.globalImage.rows == f.count);
+            m.globalImageFeatures = f.globalImage.clone();
             m.globalGaussian = gaussianOf(m.globalImageFeatures);
             m.classFeatures = f.cls.clone();
             m.classGaussian = gaussianOf(m.classFeatures);
@@ -294,22 +372,14 @@ ComponentScores UniSLADImpl::componentsWith(const FittedModel& m, const FeatureS
         m.classBank->nearest(f.cls.row(i), ip);
         c.classWeight = std::min(1.f, std::max(0.f, ip.at<float>(0)));
     }
-    if (m.localGaussian || m.globalGaussian) {
-        ImageFeatureConverter::Params cp;
-        cp.mode = params_.imageFeatureMode;
-        cp.q = params_.q;
-        cp.alpha = params_.alpha;
-        Ptr<ImageFeatureConverter> converter = ImageFeatureConverter::create(cp);
-        Mat feature;
-        if (m.localGaussian) {
-            converter->convert(f.localOf(i), feature);
-            c.imageLocal = (float)m.localGaussian->distance(feature);
-        }
-        if (m.globalGaussian) {
-            converter->convert(f.globalOf(i), feature);
-            c.imageGlobal = (float)m.globalGaussian->distance(feature);
-            c.imageClass = (float)m.classGaussian->distance(f.cls.row(i));
-        }
+    if (m.localGaussian) {
+        CV_Assert(f.localImage.rows == f.count);
+        c.imageLocal = (float)m.localGaussian->distance(f.localImage.row(i));
+    }
+    if (m.globalGaussian) {
+        CV_Assert(f.globalImage.rows == f.count);
+        c.imageGlobal = (float)m.globalGaussian->distance(f.globalImage.row(i));
+        c.imageClass = (float)m.classGaussian->distance(f.cls.row(i));
     }
     return c;
 }
@@ -330,6 +400,28 @@ void UniSLADImpl::fit(InputArrayOfArrays images, InputArrayOfArrays calibrationI
 }
 
 void UniSLADImpl::fit(InputArrayOfArrays _images, InputArrayOfArrays _calibration, const ProgressCallback& progress)
+{
+    // A failed fit (bad image, out of memory, a callback that throws) leaves the detector as it was.
+    const Ptr<DualFeatureExtractor> oldExtractor = extractor_;
+    const std::vector<std::pair<String, String>> oldBackbones = backbones_;
+    const FittedModel oldModel = model_;
+    const CalibrationStats oldStats = stats_;
+    const float oldThreshold = threshold_;
+    const bool oldFitted = fitted_;
+    try {
+        fitOrThrow(_images, _calibration, progress);
+    } catch (...) {
+        extractor_ = oldExtractor;
+        backbones_ = oldBackbones;
+        model_ = oldModel;
+        stats_ = oldStats;
+        threshold_ = oldThreshold;
+        fitted_ = oldFitted;
+        throw;
+    }
+}
+
+void UniSLADImpl::fitOrThrow(InputArrayOfArrays _images, InputArrayOfArrays _calibration, const ProgressCallback& progress)
 {
     validateParams(params_);
     ThreadScope threads(params_.numThreads);
@@ -353,26 +445,57 @@ void UniSLADImpl::fit(InputArrayOfArrays _images, InputArrayOfArrays _calibratio
             backbones_.push_back({ m.manifestPath, m.sha256 });
     }
 
-    const FeatureSet features = extract(train, &progress);
-    std::vector<ComponentScores> nominal;
-    if (given) {
-        model_ = fitModel(features, &progress);
-        const FeatureSet cal = extract(calibration, &progress);
-        for (int i = 0; i < cal.count; ++i)
-            nominal.push_back(componentsWith(model_, cal, i));
-    } else {
-        // Seeded hold-out: score it with a model of the other images, then fit on all images.
-        std::vector<int> order(features.count);
+    // Seeded hold-out (when no calibration images are given): scored by a model of the other images.
+    const int n = (int)train.size();
+    std::vector<int> heldOut, rest;
+    if (!given) {
+        std::vector<int> order(n);
         std::iota(order.begin(), order.end(), 0);
         RNG rng((uint64)params_.seed + 0x5eed);
         randShuffle(order, 1.0, &rng);
-        const int held = std::min(features.count - 2, std::max(1, (int)std::lround(params_.calibrationFraction * features.count)));
-        std::vector<int> heldOut(order.begin(), order.begin() + held), rest(order.begin() + held, order.end());
+        const int held = std::min(n - 2, std::max(1, (int)std::lround(params_.calibrationFraction * n)));
+        heldOut.assign(order.begin(), order.begin() + held);
+        rest.assign(order.begin() + held, order.end());
         std::sort(heldOut.begin(), heldOut.end());
         std::sort(rest.begin(), rest.end());
+    }
+
+    // Memory bound: the patch features of all images, plus the copy of the non-held-out ones while the
+    // calibration model is fitted, must fit in maxFeatureMemoryMiB; otherwise every image keeps the same
+    // share of its patch rows.
+    const int cellsL = extractor_->localGrid() * extractor_->localGrid();
+    const int cellsG = extractor_->globalGrid() * extractor_->globalGrid();
+    const double bytesPerImage = 4.0 * ((double)cellsL * extractor_->localDims() + (double)cellsG * extractor_->globalDims());
+    const double needed = n * bytesPerImage * (1.0 + (double)rest.size() / n);
+    const double budget = params_.maxFeatureMemoryMiB * 1048576.0;
+    int keepL = 0, keepG = 0;
+    if (params_.maxFeatureMemoryMiB > 0 && needed > budget) {
+        const double share = budget / needed;
+        keepL = cellsL > 0 ? std::max(1, (int)std::floor(share * cellsL)) : 0;
+        keepG = cellsG > 0 ? std::max(1, (int)std::floor(share * cellsG)) : 0;
+        CV_LOG_INFO(NULL, "UniSLAD::fit: " << n << " images need " << (int)(needed / 1048576.0) << " MiB of patch features, over "
+                    "maxFeatureMemoryMiB = " << params_.maxFeatureMemoryMiB << ": keeping a seeded random " << keepL << " of "
+                    << cellsL << " local and " << keepG << " of " << cellsG << " global patch features per image for the banks");
+    }
+    const bool sampled = keepL > 0 || keepG > 0;
+
+    const FeatureSet features = extract(train, &progress, keepL, keepG);
+    std::vector<ComponentScores> nominal;
+    if (given) {
+        model_ = fitModel(features, &progress);
+        scoreInBatches(model_, calibration, &progress, nominal);
+    } else {
         const FittedModel partial = fitModel(features.subset(rest), &progress);
-        for (int i : heldOut)
-            nominal.push_back(componentsWith(partial, features, i));
+        if (!sampled) {
+            for (int i : heldOut)
+                nominal.push_back(componentsWith(partial, features, i));
+        } else {
+            // The subsampled features cannot be scored: the held-out images are extracted again in full.
+            std::vector<Mat> images;
+            for (int i : heldOut)
+                images.push_back(train[i]);
+            scoreInBatches(partial, images, &progress, nominal);
+        }
         model_ = fitModel(features, &progress);
     }
     stats_ = calibrate(nominal, weights());

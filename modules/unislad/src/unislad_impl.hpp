@@ -13,10 +13,15 @@ namespace cv {
 namespace uniSLAD {
 namespace detail {
 
-/** Features of a set of images, rows image-major (see DualFeatureExtractor). */
+/** Features of a set of images, rows image-major (see DualFeatureExtractor). local and global hold
+    localCells and globalCells rows per image: every cell of the grid, or in a memory-bounded fit a
+    seeded random subset of them (then the set is only used to fit banks, never scored). localImage
+    and globalImage are the image-level features (Eq. 12-14, one row per image) of all the cells;
+    empty when the image-level distributions are off. */
 struct FeatureSet
 {
     Mat local, global, cls;
+    Mat localImage, globalImage;
     int count = 0, localCells = 0, globalCells = 0;
     FeatureSet subset(const std::vector<int>& images) const;
     Mat localOf(int i) const { return local.rowRange(i * localCells, (i + 1) * localCells); }
@@ -70,8 +75,11 @@ public:
     /** Replaces the state by a loaded one; backend >= 0 overrides the saved Params::backend. */
     void importState(const ModelState& state, const std::string& source, int backend = -1);
 
-    /** Features of images, extracted in batches (progress per batch when given). */
-    FeatureSet extract(const std::vector<Mat>& images, const ProgressCallback* progress) const;
+    /** Features of images, extracted in batches (progress per batch when given). keepLocal /
+        keepGlobal > 0 keep that many patch rows per image (a subset seeded by params.seed and the
+        image's index in `images`); 0 keeps all. */
+    FeatureSet extract(const std::vector<Mat>& images, const ProgressCallback* progress, int keepLocal = 0,
+                       int keepGlobal = 0) const;
     /** Component scores of image i of a feature set. */
     ComponentScores components(const FeatureSet& f, int i) const;
     /** The model fitted on a feature set (banks and Gaussians as the ablation switches ask). */
@@ -82,9 +90,14 @@ public:
     const CalibrationStats& calibrationStats() const { return stats_; }
 
 private:
+    void fitOrThrow(InputArrayOfArrays images, InputArrayOfArrays calibrationImages, const ProgressCallback& progress);
     Result resultFor(const FeatureSet& f, int i, const Size& imageSize, bool withMap) const;
     void ensureExtractor() const;
     ComponentScores componentsWith(const FittedModel& m, const FeatureSet& f, int i) const;
+    /** Scores images against a model, extracting their features one batch at a time. */
+    void scoreInBatches(const FittedModel& m, const std::vector<Mat>& images, const ProgressCallback* progress,
+                        std::vector<ComponentScores>& out) const;
+    ImageFeatureConverter::Params converterParams() const;
     FusionWeights weights() const;
 
     Params params_;
@@ -98,6 +111,10 @@ private:
 
 /** Raises the error of a model that cannot be loaded: "UniSLAD model '<source>': <what>". */
 [[noreturn]] void stateError(const std::string& source, const std::string& what);
+
+class ModelArchiveReader;
+/** The detector stored in a model archive (the body of UniSLAD::load; the fuzzer feeds it bytes). */
+CV_EXPORTS Ptr<UniSLAD> loadModel(const ModelArchiveReader& archive, const std::string& source, int backend = -1);
 
 /** Checks every parameter; raises cv::Exception naming the field, the expected and the found value. */
 CV_EXPORTS void validateParams(const Params& p);

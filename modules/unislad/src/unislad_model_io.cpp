@@ -164,6 +164,9 @@ ModelState UniSLADImpl::exportState() const
 void UniSLADImpl::importState(const ModelState& s, const std::string& source, int backend)
 {
     Params p;
+    const std::string problem = yamlProblem(s.paramsYaml);
+    if (!problem.empty())
+        stateError(source, "unreadable parameters: " + problem);
     try {
         FileStorage fs(s.paramsYaml, FileStorage::READ | FileStorage::MEMORY);
         if (fs["params"].empty())
@@ -171,6 +174,8 @@ void UniSLADImpl::importState(const ModelState& s, const std::string& source, in
         p.read(fs["params"]);
     } catch (const cv::Exception& e) {
         stateError(source, "unreadable parameters: " + e.err);
+    } catch (const std::exception& e) {   // OpenCV's YAML parser lets some through (std::length_error)
+        stateError(source, std::string("unreadable parameters: ") + e.what());
     }
     if (backend >= 0)
         p.backend = backend;
@@ -307,29 +312,38 @@ void UniSLADImpl::save(const String& path) const
 
 } // namespace detail
 
+Ptr<UniSLAD> detail::loadModel(const ModelArchiveReader& r, const std::string& source, int backend)
+{
+    ModelState s;
+    if (!r.has("params"))
+        stateError(source, "missing section 'params'");
+    if (r.kind("params") != ArchiveSectionKind::Text)
+        stateError(source, "section 'params': expected text");
+    s.paramsYaml = r.text("params");
+    for (const std::string& name : r.names()) {
+        const ArchiveSectionKind kind = r.kind(name);
+        if (name.rfind("text/", 0) == 0 && kind == ArchiveSectionKind::Text)
+            s.texts.push_back({ name.substr(5), r.text(name) });
+        else if (name.rfind("tensor/", 0) == 0 && kind == ArchiveSectionKind::Tensor)
+            s.tensors.push_back({ name.substr(7), r.tensor(name) });
+        else if (name.rfind("graph/", 0) == 0)
+            s.graphs.push_back({ name.substr(6), r.bytes(name) });
+        else if (name.rfind("graph/", 0) == 0 && kind == ArchiveSectionKind::Bytes)
+            s.graphs.push_back({ name.substr(6), r.bytes(name) });
+        else if (name != "params")
+            stateError(source, "unknown section '" + name + "' (or of an unexpected kind)");
+    }
+    Ptr<UniSLADImpl> model = makePtr<UniSLADImpl>(Params::defaults());
+    model->importState(s, source, backend);
+    return model;
+}
+
 Ptr<UniSLAD> UniSLAD::load(const String& path, int backend)
 {
     if (backend != -1 && backend != COMPUTE_CPU && backend != COMPUTE_CUDA)
         CV_Error(Error::StsOutOfRange, format("UniSLAD::load: backend: expected -1 (as saved), COMPUTE_CPU (%d) or "
                                              "COMPUTE_CUDA (%d), found %d", COMPUTE_CPU, COMPUTE_CUDA, backend));
-    const detail::ModelArchiveReader r = detail::ModelArchiveReader::load(path);
-    detail::ModelState s;
-    if (!r.has("params"))
-        detail::stateError(path, "missing section 'params'");
-    s.paramsYaml = r.text("params");
-    for (const std::string& name : r.names()) {
-        if (name.rfind("text/", 0) == 0)
-            s.texts.push_back({ name.substr(5), r.text(name) });
-        else if (name.rfind("tensor/", 0) == 0)
-            s.tensors.push_back({ name.substr(7), r.tensor(name) });
-        else if (name.rfind("graph/", 0) == 0)
-            s.graphs.push_back({ name.substr(6), r.bytes(name) });
-        else if (name != "params")
-            detail::stateError(path, "unknown section '" + name + "'");
-    }
-    Ptr<detail::UniSLADImpl> model = makePtr<detail::UniSLADImpl>(Params::defaults());
-    model->importState(s, path, backend);
-    return model;
+    return detail::loadModel(detail::ModelArchiveReader::load(path), path, backend);
 }
 
 }} // namespace cv::uniSLAD

@@ -593,6 +593,7 @@ TEST(UniSLAD_ModelArchive, a_save_killed_at_any_moment_leaves_the_old_or_the_new
             std::smatch m;
             ASSERT_TRUE(std::regex_match(name, m, temporary)) << "unexpected file " << name;
             EXPECT_EQ((long)child, std::stol(m[1].str())) << name;
+            EXPECT_FALSE(finished) << "a completed save left its temporary file " << name;
             ++leftovers;
             fs::remove(dir.file(name));
         }

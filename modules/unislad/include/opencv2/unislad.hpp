@@ -114,6 +114,9 @@ struct CV_EXPORTS_W_SIMPLE Params
     // --- Determinism and resources ----------------------------------------------------------------
     CV_PROP_RW int seed;                          //!< coreset projections, hold-out split (0)
     CV_PROP_RW int numThreads;                    //!< > 0: cv::setNumThreads during fit (process-wide); 0: leave it (0)
+    CV_PROP_RW int maxFeatureMemoryMiB;           //!< bound on the patch features fit() holds at once, MiB (4096);
+                                                  //!< beyond it each training image keeps an equal seeded random
+                                                  //!< subset of its patch features for the banks; 0: no bound
 
     /** @brief The offline default: ImageNet MobileNetV2 from models/make_default_backbone.py, K = 28,
         every component of the paper except the Mahalanobis transform (useMahalanobis = false): with
@@ -166,9 +169,22 @@ banks then use all training images). The decision threshold is
 `quantile(calibration scores, thresholdQuantile) + thresholdMargin · std(calibration scores)`,
 settable by hand with setThreshold().
 
-Thread safety: predict(), detect() and their batch versions may be called from several threads at
-once on one fitted detector (backbones run one batch at a time). fit(), load(), setThreshold() and
-setParams() must not run concurrently with anything else.
+Memory: fit() holds the local and global patch features of the training images, about
+4 · (K² · D_l + G² · D_g) bytes per image (1.6 MB for Params::defaults(), 13 MB for Params::paper()),
+plus a copy of the non-held-out part while the calibration model is fitted. When that exceeds
+Params::maxFeatureMemoryMiB, every training image contributes the same number of patch features,
+a seeded random subset of its own, to the coreset selection (a deviation from the paper, which
+selects from all; logged). Image-level features (Eq. 12-14) always use all patches of an image,
+held-out and calibration images are scored on all their patches (extracted again in batches when
+the training features were subsampled), and the per-image memory is that of one batch.
+
+Thread safety: predict(), detect() and their batch versions are const and may be called from
+several threads at once on one fitted (or loaded) detector; they give the same results as serial
+calls (the backbones run one batch at a time behind a lock; everything else only reads the fitted
+state). fit(), setThreshold() and assignment through cv::Algorithm::read() change the detector and must
+not run concurrently with any other call on the same detector; UniSLAD::load() returns a new detector
+and may run in parallel with anything. getThreshold(), getParams() and empty() are safe while nothing
+modifies the detector. See RELIABILITY.md.
 */
 class CV_EXPORTS_W UniSLAD : public Algorithm
 {

@@ -40,14 +40,22 @@ struct CV_EXPORTS_W_SIMPLE InputNormalization
 /** @brief Turns images into a backbone's input blob (paper: resize to 224 × 224).
 
 Accepts CV_8U (0..255) and CV_16U (scaled to 0..255) images with 1 (gray), 3 (BGR) or 4 (BGRA, alpha
-ignored) channels, at least 8 × 8 pixels. The image is resized to the network's input size, with
-INTER_AREA when shrinking (it averages, like an anti-aliased resize) and INTER_LINEAR when enlarging,
-then converted to float, reordered to the network's channel order and normalised. Anything else raises
-cv::Exception naming the image, what was expected and what was found.
+ignored) channels, at least 8 × 8 pixels and at most kMaxImagePixels (2^28, e.g. 16384 × 16384). The
+image is resized to the network's input size first, with INTER_AREA when shrinking (it averages, like
+an anti-aliased resize) and INTER_LINEAR when enlarging, and only then converted to float, reordered to
+the network's channel order and normalised: no full-size copy of the image is made. Anything else
+raises cv::Exception naming the image, what was expected and what was found.
+
+The pixel limit bounds what a caller can make the library allocate per image: UniSLAD::detect()
+returns an anomaly map of the input's size in CV_32F (4 bytes per pixel, 1 GiB at the limit).
+Downscale larger images before passing them.
 */
 class CV_EXPORTS_W Preprocessor
 {
 public:
+    //! The largest image accepted, in pixels (rows × cols): 2^28 = 268 435 456.
+    static const int kMaxImagePixels = 1 << 28;
+
     CV_WRAP explicit Preprocessor(const InputNormalization& normalization = InputNormalization());
 
     /** @brief One image to a 1 × 3 × height × width CV_32F blob. */

@@ -1,0 +1,76 @@
+// This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
+// LICENSE file found in the top-level directory of this distribution.
+//
+// Writes the fuzzers' seed corpora: model files (a detector fitted on the tiny fixture backbone, with
+// and without the Mahalanobis transform and with one branch switched off; small archives of every
+// section kind) and manifests (the fixture's, in YAML and JSON).
+//
+//   make_seeds <out dir> <tiny_backbone.yml>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/unislad.hpp>
+
+#include "model_archive.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+
+namespace fs = std::filesystem;
+using namespace cv;
+namespace arc = cv::uniSLAD::detail;
+
+int main(int argc, char** argv)
+{
+    if (argc != 3) {
+        std::cerr << "usage: make_seeds <out dir> <tiny_backbone.yml>\n";
+        return 2;
+    }
+    const std::string out = argv[1], manifest = fs::absolute(argv[2]).string();
+    fs::create_directories(out + "/model_file");
+    fs::create_directories(out + "/manifest");
+    RNG rng(1);
+    std::vector<Mat> train;
+    for (int i = 0; i < 6; ++i) {
+        Mat img(24, 24, CV_8UC3);
+        rng.fill(img, RNG::UNIFORM, 60, 200);
+        train.push_back(img);
+    }
+    int k = 0;
+    for (int variant = 0; variant < 3; ++variant) {
+        uniSLAD::Params p;
+        p.localManifest = manifest;
+        p.localTaps = { "map", "deep" };
+        p.gridSize = 0;
+        p.pretrainDims = 4;
+        p.localDims = 4;
+        p.localCoresetRatio = 0.1;
+        p.globalCoresetRatio = 0.2;
+        p.projectionDims = 0;
+        p.useMahalanobis = variant == 1;
+        p.useGlobal = variant != 2;
+        Ptr<uniSLAD::UniSLAD> d = uniSLAD::UniSLAD::create(p);
+        d->fit(train);
+        d->save(out + format("/model_file/model_%d.unislad", k++));
+    }
+    arc::ModelArchiveWriter w;
+    w.addText("params", "x");
+    w.addTensor("tensor/t", Mat(2, 3, CV_32F, Scalar(1)));
+    w.addBytes("bytes", std::vector<uchar>{ 1, 2, 3 });
+    w.save(out + format("/model_file/archive_%d.bin", k++));
+
+    std::ifstream in(manifest);
+    std::string yaml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::ofstream(out + "/manifest/tiny.yml") << yaml;
+    FileStorage fs(manifest, FileStorage::READ);
+    FileStorage js(".json", FileStorage::WRITE | FileStorage::MEMORY);
+    js << "model" << (std::string)fs["model"] << "sha256" << (std::string)fs["sha256"];
+    js << "input" << "{" << "width" << 16 << "height" << 16 << "channel_order" << "BGR" << "scale" << 1.0
+       << "mean" << "[" << 1 << 2 << 3 << "]" << "std" << "[" << 1 << 2 << 3 << "]" << "}";
+    js << "taps" << "[" << "{" << "name" << "map" << "shape" << "[" << 4 << 16 << 16 << "]" << "role" << "local"
+       << "default" << 1 << "}" << "{" << "name" << "t" << "tensor" << "[" << 196 << 768 << "]" << "shape" << "["
+       << 768 << 14 << 14 << "]" << "role" << "global" << "imagenet" << 0 << "}" << "]";
+    std::ofstream(out + "/manifest/tiny.json") << js.releaseAndGetString();
+    std::cout << "make_seeds: wrote " << k << " model files and 2 manifests to " << out << "\n";
+    return 0;
+}
