@@ -64,15 +64,15 @@ struct CV_EXPORTS_W_SIMPLE Params
     CV_PROP_RW std::vector<String> localTaps;     //!< empty: the manifest's default local taps
     CV_PROP_RW std::vector<String> globalTaps;    //!< empty: the manifest's default global taps
     CV_PROP_RW String classTap;                   //!< empty: the manifest's default class tap
-    CV_PROP_RW int gridSize;                      //!< local grid K (default 28; paper 56)
+    CV_PROP_RW int gridSize;                      //!< local grid K (28; defaults() 56; paper 56)
     CV_PROP_RW int patchSize;                     //!< neighbourhood p of Eq. 1 (3)
     CV_PROP_RW int pretrainDims;                  //!< per-tap dimension of the local aggregation (256; paper 1024)
-    CV_PROP_RW int localDims;                     //!< local feature dimension (512; paper 1024)
+    CV_PROP_RW int localDims;                     //!< local feature dimension (512; defaults() 256; paper 1024)
     CV_PROP_RW int backend;                       //!< ComputeBackend (COMPUTE_CPU)
     CV_PROP_RW int batchSize;                     //!< images per forward pass (8)
 
     // --- Memory banks (III-B) ---------------------------------------------------------------------
-    CV_PROP_RW double localCoresetRatio;          //!< coreset ratio of the local bank (0.1; paper 0.2)
+    CV_PROP_RW double localCoresetRatio;          //!< coreset ratio of the local bank (0.1; defaults() 0.025; paper 0.2)
     CV_PROP_RW double globalCoresetRatio;         //!< coreset ratio of the global bank (0.2; paper 0.2)
     CV_PROP_RW int projectionDims;                //!< random projection of the coreset selection (128)
     CV_PROP_RW int regularization;                //!< MahalanobisTransform::Regularization of the patch banks (RIDGE)
@@ -94,7 +94,7 @@ struct CV_EXPORTS_W_SIMPLE Params
     CV_PROP_RW double gaussianShrinkage;          //!< covariance shrinkage of Eq. 15; -1: Ledoit-Wolf (-1)
 
     // --- Fusion (Eq. 18, 20, 21) and decision -----------------------------------------------------
-    CV_PROP_RW double w;                          //!< patch vs image level, Eq. 21 (0.5)
+    CV_PROP_RW double w;                          //!< patch vs image level, Eq. 21 (0.5; defaults() 0.6)
     CV_PROP_RW double wI;                         //!< local vs global image score, Eq. 20 (0.2)
     CV_PROP_RW double wIG;                        //!< global-image vs class score inside S_i^g (0.5)
     CV_PROP_RW int fusion;                        //!< FusionMode (FUSION_CALIBRATED)
@@ -118,9 +118,12 @@ struct CV_EXPORTS_W_SIMPLE Params
                                                   //!< beyond it each training image keeps an equal seeded random
                                                   //!< subset of its patch features for the banks; 0: no bound
 
-    /** @brief The offline default: ImageNet MobileNetV2 from models/make_default_backbone.py, K = 28,
-        every component of the paper except the Mahalanobis transform (useMahalanobis = false): with
-        this backbone it costs 8-16 points of structural I-AUROC (measured, see BENCHMARKS.md).
+    /** @brief The offline default: ImageNet MobileNetV2 from models/make_default_backbone.py, K = 56
+        with a local coreset ratio of 0.025 and 256-dimensional local features (chosen by measurement
+        for detect under 100 ms on 2 cores, see BENCHMARKS.md), w = 0.6 in Eq. 21 (0.5 in the paper;
+        measured, see BENCHMARKS.md), every component of the paper except
+        the Mahalanobis transform (useMahalanobis = false): with this backbone it costs 8-16 points of
+        structural I-AUROC (measured, see BENCHMARKS.md).
         @param modelDir folder of the generated backbones; empty: defaultModelDirectory(). */
     CV_WRAP static Params defaults(const String& modelDir = String());
     /** @brief The paper's settings: WRN-50-2 + ViT-B/16 (block 12), K = 56, ratios 0.2/0.2, q = 3,
