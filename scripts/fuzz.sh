@@ -5,6 +5,7 @@
 #   scripts/fuzz.sh                     60 s per target, build folder build-fuzz/
 #   FUZZ_SECONDS=600 scripts/fuzz.sh    the long run (RELIABILITY.md)
 #   FUZZ_BUILD_DIR=... FUZZ_JOBS=2 CXX=clang++-15 scripts/fuzz.sh
+#   FUZZ_SEED=1 scripts/fuzz.sh         a fixed mutation seed (what .ci/run uses: a failure reproduces)
 #
 # The corpus grows in $FUZZ_BUILD_DIR/fuzz/corpus/<target> from run to run. A crash stops the target
 # and leaves its input in $FUZZ_BUILD_DIR/fuzz/artifacts/; the script then exits non-zero. Keep such an
@@ -34,6 +35,8 @@ built=$(date +%s)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 "$BUILD/fuzz/fuzz_make_seeds" "$BUILD/fuzz/seeds" modules/unislad/test/data/tiny_backbone.yml
+seed_arg=()
+[[ -n "${FUZZ_SEED:-}" ]] && seed_arg=(-seed="$FUZZ_SEED")
 status=0
 for target in model_file manifest; do
   corpus="$BUILD/fuzz/corpus/$target"
@@ -41,7 +44,7 @@ for target in model_file manifest; do
   log="$BUILD/fuzz/$target.log"
   echo "fuzz.sh: fuzz_$target for ${SECONDS_PER_TARGET} s"
   if ! "$BUILD/fuzz/fuzz_$target" -max_total_time="$SECONDS_PER_TARGET" -timeout=20 -rss_limit_mb=2560 \
-        -max_len=65536 -print_final_stats=1 -artifact_prefix="$BUILD/fuzz/artifacts/$target-" \
+        -max_len=65536 "${seed_arg[@]}" -print_final_stats=1 -artifact_prefix="$BUILD/fuzz/artifacts/$target-" \
         "$corpus" "$BUILD/fuzz/seeds/$target" "$ROOT/fuzz/regressions/$target" >"$log" 2>&1; then
     status=1
     echo "fuzz.sh: fuzz_$target FAILED; the end of $log:" >&2
