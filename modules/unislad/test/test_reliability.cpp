@@ -397,6 +397,8 @@ TEST(UniSLAD_YamlGuard, manifests_that_would_hang_or_exhaust_the_parser_are_refu
                              "found '----Y:.'");
     std::ofstream(path) << "%YAML:1.0";
     UNISLAD_EXPECT_THROW_MSG(BackboneManifest::read(path), "found the end of the text");
+    std::ofstream(path) << "%YAML:1.0\n---\nmodel: \"m.onnx\"\n  -- x\n";   // and on lines like this one
+    UNISLAD_EXPECT_THROW_MSG(BackboneManifest::read(path), "expected no line starting with '--'", "found one at line 4");
     {
         std::ofstream big(path);
         big << "%YAML:1.0\n---\n# " << std::string((size_t(1) << 20), 'x') << "\n";
