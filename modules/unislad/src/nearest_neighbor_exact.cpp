@@ -163,13 +163,7 @@ void NearestNeighborIndexExactImpl::search(InputArray queries, int k, OutputArra
 {
     const char* func = "NearestNeighborIndex::search";
     Mat q = queries.getMat();
-    checkVectors(q, dims_, func, "queries");
-    if (count_ == 0)
-        CV_Error(Error::StsBadArg, format("%s: index: expected a non-empty index (call add() first), found 0 vectors",
-                                          func));
-    if (k < 1 || k > count_)
-        CV_Error(Error::StsOutOfRange, format("%s: k: expected a value in [1, %d] (the index size), found %d",
-                                              func, count_, k));
+    checkSearch(q, dims_, count_, k, func);
     if (q.step[0] % sizeof(float) != 0)
         q = q.clone();
 
@@ -238,17 +232,7 @@ void NearestNeighborIndexExactImpl::search(InputArray queries, int k, OutputArra
     }, nTasks);
 
     // Merge the chunk lists, re-rank the candidates with exact distances, keep k.
-    const bool wantDistances = distances.needed();
-    const bool wantIndices = indices.needed();
-    Mat dist, idx;
-    if (wantDistances) {
-        distances.create(nq, k, CV_32F);
-        dist = distances.getMat();
-    }
-    if (wantIndices) {
-        indices.create(nq, k, CV_32S);
-        idx = indices.getMat();
-    }
+    SearchOutputs out(nq, k, metric_, distances, indices);
     const int metric = metric_;
     parallel_for_(Range(0, nq), [&](const Range& range) {
         std::vector<Candidate> merged;
@@ -273,14 +257,8 @@ void NearestNeighborIndexExactImpl::search(InputArray queries, int k, OutputArra
                 exact.emplace_back(key, c.id);
             }
             std::sort(exact.begin(), exact.end());   // by (key, id)
-            for (int r = 0; r < k; ++r) {
-                const double key = exact[r].first;
-                if (wantDistances)
-                    dist.at<float>(i, r) = float(metric == L2 ? std::sqrt(key)
-                                                 : metric == L2_SQUARED ? key : -key);
-                if (wantIndices)
-                    idx.at<int>(i, r) = exact[r].second;
-            }
+            for (int r = 0; r < k; ++r)
+                out.set(i, r, exact[r].first, exact[r].second);
         }
     }, std::max(1.0, nq / 64.0));
 }

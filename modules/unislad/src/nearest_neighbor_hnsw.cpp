@@ -282,26 +282,10 @@ void HnswIndexImpl::search(InputArray queries, int k, OutputArray distances, Out
 {
     const char* func = "NearestNeighborIndex::search";
     Mat q = queries.getMat();
-    checkVectors(q, dims_, func, "queries");
-    if (count_ == 0)
-        CV_Error(Error::StsBadArg, format("%s: index: expected a non-empty index (call add() first), found 0 vectors",
-                                          func));
-    if (k < 1 || k > count_)
-        CV_Error(Error::StsOutOfRange, format("%s: k: expected a value in [1, %d] (the index size), found %d",
-                                              func, count_, k));
+    checkSearch(q, dims_, count_, k, func);
     const int nq = q.rows;
     const int kc = std::min(count_, k + kExtraCandidates);
-    const bool wantDistances = distances.needed();
-    const bool wantIndices = indices.needed();
-    Mat dist, idx;
-    if (wantDistances) {
-        distances.create(nq, k, CV_32F);
-        dist = distances.getMat();
-    }
-    if (wantIndices) {
-        indices.create(nq, k, CV_32S);
-        idx = indices.getMat();
-    }
+    SearchOutputs out(nq, k, metric_, distances, indices);
     const Graph& g = *graph_;
     parallel_for_(Range(0, nq), [&](const Range& range) {
         std::vector<std::pair<double, int>> cand;
@@ -319,13 +303,8 @@ void HnswIndexImpl::search(InputArray queries, int k, OutputArray distances, Out
                     cand.emplace_back(exactKey(qv, internalOf_[size_t(id)]), id);
             }
             std::partial_sort(cand.begin(), cand.begin() + k, cand.end());   // by (key, id)
-            for (int r = 0; r < k; ++r) {
-                const double key = cand[size_t(r)].first;
-                if (wantDistances)
-                    dist.at<float>(i, r) = float(metric_ == L2 ? std::sqrt(key) : metric_ == L2_SQUARED ? key : -key);
-                if (wantIndices)
-                    idx.at<int>(i, r) = cand[size_t(r)].second;
-            }
+            for (int r = 0; r < k; ++r)
+                out.set(i, r, cand[size_t(r)].first, cand[size_t(r)].second);
         }
     }, std::max(1.0, nq / 16.0));
 }

@@ -28,6 +28,20 @@ CV_EXPORTS const char* metricName(int metric);
 CV_EXPORTS void checkVectors(const Mat& vectors, int dims, const char* func, const char* arg,
                              std::vector<double>* squaredNorms = nullptr);
 
+/** Checks the arguments of search(): the queries (as checkVectors), a non-empty index of `count`
+    vectors and 1 ≤ k ≤ count. */
+CV_EXPORTS void checkSearch(const Mat& queries, int dims, int count, int k, const char* func);
+
+/** The outputs of search(), allocated Nq × k when asked for; set() writes rank r of query i from its
+    re-ranked key: the squared distance for L2 metrics, the negated product for INNER_PRODUCT. */
+struct SearchOutputs
+{
+    SearchOutputs(int nq, int k, int metric, OutputArray distances, OutputArray indices);
+    void set(int i, int r, double key, int id);
+    Mat dist, idx;
+    int metric;
+};
+
 /** How the exact search splits its work. The split depends on these values and on the input sizes
     only, never on the number of threads, so results are identical for any thread count. */
 struct ExactSearchBlocking

@@ -69,6 +69,21 @@ inline double relDiff(const Mat& a, const Mat& b)
     return cv::norm(a64, b64, NORM_INF) / std::max(cv::norm(b64, NORM_INF), 1e-300);
 }
 
+/** Detector parameters on the tiny fixture backbone (tiny_backbone.yml): fast fits for the tests. */
+inline cv::uniSLAD::Params tinyDetectorParams()
+{
+    cv::uniSLAD::Params p;
+    p.localManifest = unisladFixturePath("tiny_backbone.yml");
+    p.localTaps = { "map", "deep" };
+    p.gridSize = 0;
+    p.pretrainDims = 8;
+    p.localDims = 8;
+    p.localCoresetRatio = 0.25;
+    p.globalCoresetRatio = 0.5;
+    p.projectionDims = 0;
+    return p;
+}
+
 /** Runs `stmt` and expects a cv::Exception whose message contains every one of `fragments`. */
 #define UNISLAD_EXPECT_THROW_MSG(stmt, ...)                                                  \
     do {                                                                                     \

@@ -29,20 +29,6 @@ namespace opencv_test { namespace {
 using namespace cv::uniSLAD;
 namespace impl = cv::uniSLAD::detail;
 
-Params tinyParams()
-{
-    Params p;
-    p.localManifest = unisladFixturePath("tiny_backbone.yml");
-    p.localTaps = { "map", "deep" };
-    p.gridSize = 0;
-    p.pretrainDims = 8;
-    p.localDims = 8;
-    p.localCoresetRatio = 0.25;
-    p.globalCoresetRatio = 0.5;
-    p.projectionDims = 0;
-    return p;
-}
-
 /** Textured images of varying size; anomalous ones carry a bright spot. */
 std::vector<Mat> images(int n, uint64 seed, bool anomalous, int side = 48)
 {
@@ -74,7 +60,7 @@ bool sameResult(const Result& a, const Result& b)
 
 TEST(UniSLAD_Concurrency, eight_threads_detect_on_one_detector_equal_serial)
 {
-    Ptr<UniSLAD> detector = UniSLAD::create(tinyParams());
+    Ptr<UniSLAD> detector = UniSLAD::create(tinyDetectorParams());
     detector->fit(images(16, 1, false));
     std::vector<Mat> test = images(160, 2, false), bad = images(160, 3, true);
     test.insert(test.end(), bad.begin(), bad.end());   // 320 images
@@ -127,7 +113,7 @@ TEST(UniSLAD_Concurrency, eight_threads_detect_on_one_detector_equal_serial)
 
 TEST(UniSLAD_Concurrency, load_and_fit_of_other_detectors_while_one_detects)
 {
-    Ptr<UniSLAD> shared = UniSLAD::create(tinyParams());
+    Ptr<UniSLAD> shared = UniSLAD::create(tinyDetectorParams());
     shared->fit(images(12, 4, false));
     const std::string path = cv::tempfile(".unislad");
     shared->save(path);
@@ -155,7 +141,7 @@ TEST(UniSLAD_Concurrency, load_and_fit_of_other_detectors_while_one_detects)
     });
     std::thread fitting([&] {
         try {
-            Ptr<UniSLAD> other = UniSLAD::create(tinyParams());
+            Ptr<UniSLAD> other = UniSLAD::create(tinyDetectorParams());
             other->fit(images(8, 6, false));
         } catch (...) { ++failures; }
     });
@@ -175,7 +161,7 @@ TEST(UniSLAD_MemoryBound, features_over_the_bound_are_subsampled_per_image)
     // 160 images with the seeded 20 % hold-out (32): 160 * 9728 * (1 + 128/160) = 2.7 MiB > 1 MiB.
     const int n = 160, rest = 128;
     const std::vector<Mat> train = images(n, 7, false, 24);
-    Params p = tinyParams();
+    Params p = tinyDetectorParams();
     p.localCoresetRatio = 0.05;   // small coresets keep this test fast
     p.globalCoresetRatio = 0.1;
     p.maxFeatureMemoryMiB = 1;
@@ -223,7 +209,7 @@ TEST(UniSLAD_MemoryBound, a_bound_above_the_need_changes_nothing)
         SCOPED_TRACE(given ? "calibration images given" : "hold-out");
         std::vector<std::vector<float>> scores;
         for (int bound : { 0, 1, 4096 }) {
-            Params p = tinyParams();
+            Params p = tinyDetectorParams();
             p.maxFeatureMemoryMiB = bound;
             Ptr<UniSLAD> d = UniSLAD::create(p);
             given ? d->fit(train, cal) : d->fit(train);
@@ -232,14 +218,14 @@ TEST(UniSLAD_MemoryBound, a_bound_above_the_need_changes_nothing)
         EXPECT_EQ(scores[0], scores[1]);
         EXPECT_EQ(scores[0], scores[2]);
     }
-    Params p = tinyParams();
+    Params p = tinyDetectorParams();
     p.maxFeatureMemoryMiB = -1;
     UNISLAD_EXPECT_THROW_MSG(UniSLAD::create(p), "params.maxFeatureMemoryMiB", "found -1");
 }
 
 TEST(UniSLAD_MemoryBound, model_files_without_the_field_load_with_the_default)
 {
-    Params p = tinyParams();
+    Params p = tinyDetectorParams();
     p.maxFeatureMemoryMiB = 77;
     Ptr<UniSLAD> d = UniSLAD::create(p);
     d->fit(images(8, 13, false));
@@ -284,7 +270,7 @@ TEST(UniSLAD_HugeImages, over_the_pixel_limit_is_refused_before_any_allocation)
     UNISLAD_EXPECT_THROW_MSG(pre.apply(huge, blob), "images[0]", "at most 268435456 pixels", "found 20000x20000");
     const Mat over(16385, 16384, CV_8UC1);
     UNISLAD_EXPECT_THROW_MSG(pre.apply(over, blob), "found 16384x16385");
-    Ptr<UniSLAD> d = UniSLAD::create(tinyParams());
+    Ptr<UniSLAD> d = UniSLAD::create(tinyDetectorParams());
     d->fit(images(4, 15, false));
     UNISLAD_EXPECT_THROW_MSG(d->detect(huge), "at most 268435456 pixels");
     // A refit with one bad image among many: named by its index, and the fitted model stays as it was.
@@ -299,7 +285,7 @@ TEST(UniSLAD_HugeImages, over_the_pixel_limit_is_refused_before_any_allocation)
 
 TEST(UniSLAD_FailedFit, leaves_the_previous_model_in_place)
 {
-    Ptr<UniSLAD> d = UniSLAD::create(tinyParams());
+    Ptr<UniSLAD> d = UniSLAD::create(tinyDetectorParams());
     d->fit(images(8, 18, false));
     const std::vector<Mat> probe = images(4, 19, true);
     const std::vector<float> before = d->predictBatch(probe);
@@ -316,7 +302,7 @@ TEST(UniSLAD_FailedFit, leaves_the_previous_model_in_place)
     EXPECT_EQ(threshold, d->getThreshold());
     EXPECT_EQ(before, d->predictBatch(probe));
     // An unfitted detector stays unfitted.
-    Ptr<UniSLAD> fresh = UniSLAD::create(tinyParams());
+    Ptr<UniSLAD> fresh = UniSLAD::create(tinyDetectorParams());
     EXPECT_ANY_THROW(fresh->fit(train));
     EXPECT_TRUE(fresh->empty());
 }
@@ -328,7 +314,7 @@ TEST(UniSLAD_AtomicSave, a_killed_detector_save_leaves_a_loadable_old_or_new_mod
 {
     // Two detectors whose scores differ; the file starts as A's, child processes save B's or A's over it
     // and are killed with SIGKILL after a random delay of up to 1.5 save times.
-    Params p = tinyParams();
+    Params p = tinyDetectorParams();
     p.localCoresetRatio = 0.5;
     Ptr<UniSLAD> models[2] = { UniSLAD::create(p), UniSLAD::create(p) };
     models[0]->fit(images(24, 21, false));

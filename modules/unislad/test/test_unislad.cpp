@@ -18,20 +18,6 @@ namespace opencv_test { namespace {
 
 using namespace cv::uniSLAD;
 
-Params tinyParams()
-{
-    Params p;
-    p.localManifest = unisladFixturePath("tiny_backbone.yml");
-    p.localTaps = { "map", "deep" };
-    p.gridSize = 0;
-    p.pretrainDims = 8;
-    p.localDims = 8;
-    p.localCoresetRatio = 0.25;
-    p.globalCoresetRatio = 0.5;
-    p.projectionDims = 0;
-    return p;
-}
-
 /** 48 x 48 textured images; anomalous ones carry a bright spot. */
 Mat sampleImage(RNG& rng, bool anomalous)
 {
@@ -64,7 +50,7 @@ class UniSLAD_Detector : public ::testing::Test
 protected:
     static void SetUpTestCase()
     {
-        detector = UniSLAD::create(tinyParams());
+        detector = UniSLAD::create(tinyDetectorParams());
         detector->fit(samples(24, false, 1));
     }
     static void TearDownTestCase() { detector.release(); }
@@ -199,7 +185,7 @@ TEST_F(UniSLAD_Detector, algorithm_filestorage_round_trip)
 
 TEST_F(UniSLAD_Detector, threshold_is_settable)
 {
-    Ptr<UniSLAD> copy = UniSLAD::create(tinyParams());
+    Ptr<UniSLAD> copy = UniSLAD::create(tinyDetectorParams());
     const std::string path = cv::tempfile(".unislad");
     detector->save(path);
     copy = UniSLAD::load(path);
@@ -217,7 +203,7 @@ TEST(UniSLAD_DetectorFit, same_seed_gives_identical_model_files)
     const std::vector<Mat> train = samples(10, false, 21);
     std::vector<std::string> paths;
     for (int run = 0; run < 2; ++run) {
-        Ptr<UniSLAD> d = UniSLAD::create(tinyParams());
+        Ptr<UniSLAD> d = UniSLAD::create(tinyDetectorParams());
         d->fit(train);
         paths.push_back(cv::tempfile(".unislad"));
         d->save(paths.back());
@@ -231,7 +217,7 @@ TEST(UniSLAD_DetectorFit, calibration_images_progress_raw_mode_and_ablations)
 {
     const std::vector<Mat> train = samples(10, false, 31), cal = samples(4, false, 32);
     std::vector<std::string> stages;
-    Ptr<UniSLAD> d = UniSLAD::create(tinyParams());
+    Ptr<UniSLAD> d = UniSLAD::create(tinyDetectorParams());
     d->fit(train, cal, [&](const String& stage, int, int) {
         if (stages.empty() || stages.back() != stage)
             stages.push_back(stage);
@@ -245,7 +231,7 @@ TEST(UniSLAD_DetectorFit, calibration_images_progress_raw_mode_and_ablations)
                                    { "IDM", &Params::useImageDistribution } };
     for (const Ablation& a : ablations) {
         SCOPED_TRACE(a.name);
-        Params p = tinyParams();
+        Params p = tinyDetectorParams();
         p.*(a.field) = false;
         p.fusion = FUSION_RAW;
         Ptr<UniSLAD> ab = UniSLAD::create(p);
@@ -258,7 +244,7 @@ TEST(UniSLAD_DetectorFit, calibration_images_progress_raw_mode_and_ablations)
 
 TEST(UniSLAD_DetectorFit, errors)
 {
-    Ptr<UniSLAD> d = UniSLAD::create(tinyParams());
+    Ptr<UniSLAD> d = UniSLAD::create(tinyDetectorParams());
     EXPECT_TRUE(d->empty());
     UNISLAD_EXPECT_THROW_MSG(d->predict(samples(1, false, 1)[0]), "not fitted");
     UNISLAD_EXPECT_THROW_MSG(d->save(cv::tempfile(".unislad")), "not fitted");
@@ -267,13 +253,13 @@ TEST(UniSLAD_DetectorFit, errors)
     std::vector<Mat> withBad = samples(4, false, 1);
     withBad[2] = Mat(4, 4, CV_8UC3, Scalar::all(0));
     UNISLAD_EXPECT_THROW_MSG(d->fit(withBad), "images[2]", "at least 8x8");
-    Params p = tinyParams();
+    Params p = tinyDetectorParams();
     p.localCoresetRatio = 0;
     UNISLAD_EXPECT_THROW_MSG(UniSLAD::create(p), "params.localCoresetRatio", "(0, 1]", "found 0");
-    p = tinyParams();
+    p = tinyDetectorParams();
     p.useLocal = p.useGlobal = false;
     UNISLAD_EXPECT_THROW_MSG(UniSLAD::create(p), "at least one branch");
-    p = tinyParams();
+    p = tinyDetectorParams();
     p.fusion = 5;
     UNISLAD_EXPECT_THROW_MSG(UniSLAD::create(p), "params.fusion", "found 5");
     UNISLAD_EXPECT_THROW_MSG(UniSLAD::load("/nonexistent/model.unislad"), "/nonexistent/model.unislad");
@@ -285,7 +271,7 @@ TEST(UniSLAD_DetectorFit, load_checks_the_backbone)
     const std::string dir = cv::tempfile("");
     ASSERT_EQ(0, std::system(("mkdir -p '" + dir + "' && cp '" + unisladFixturePath("tiny_backbone.onnx") + "' '" +
                               unisladFixturePath("tiny_backbone.yml") + "' '" + dir + "/'").c_str()));
-    Params p = tinyParams();
+    Params p = tinyDetectorParams();
     p.localManifest = dir + "/tiny_backbone.yml";
     Ptr<UniSLAD> d = UniSLAD::create(p);
     d->fit(samples(6, false, 41));

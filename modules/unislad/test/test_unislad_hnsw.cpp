@@ -17,15 +17,7 @@ using namespace cv::uniSLAD;
 
 Params tinyHnswParams()
 {
-    Params p;
-    p.localManifest = unisladFixturePath("tiny_backbone.yml");
-    p.localTaps = { "map", "deep" };
-    p.gridSize = 0;
-    p.pretrainDims = 8;
-    p.localDims = 8;
-    p.localCoresetRatio = 0.25;
-    p.globalCoresetRatio = 0.5;
-    p.projectionDims = 0;
+    Params p = tinyDetectorParams();
     p.index = INDEX_HNSW;
     p.hnswM = 4;
     p.hnswEfConstruction = 20;
