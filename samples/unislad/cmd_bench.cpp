@@ -114,20 +114,8 @@ int runBench(int argc, const char* const argv[])
     // The stages, each alone on the fitted model.
     const auto& impl = dynamic_cast<const detail::UniSLADImpl&>(*detector);
     const detail::FittedModel& model = impl.fittedModel();
-    FeatureExtractorParams fp;
-    fp.localManifest = p.localManifest;
-    fp.globalManifest = p.globalManifest;
-    fp.localTaps = p.localTaps;
-    fp.globalTaps = p.globalTaps;
-    fp.classTap = p.classTap;
-    fp.localAggregation.patchSize = p.patchSize;
-    fp.localAggregation.gridSize = p.gridSize;
-    fp.localAggregation.pretrainDims = p.pretrainDims;
-    fp.localAggregation.targetDims = p.localDims;
-    fp.backend = p.backend;
+    FeatureExtractorParams fp = detail::extractorParams(p);
     fp.batchSize = 1;
-    fp.useLocal = p.useLocal;
-    fp.useGlobal = p.useGlobal;
     const cv::Ptr<DualFeatureExtractor> extractor = DualFeatureExtractor::create(fp);
     std::vector<cv::Ptr<Backbone>> nets;
     for (const cv::Ptr<Backbone>& b : { extractor->localBackbone(), extractor->globalBackbone() })

@@ -169,25 +169,30 @@ FusionWeights UniSLADImpl::weights() const
     return w;
 }
 
+FeatureExtractorParams extractorParams(const Params& p)
+{
+    FeatureExtractorParams fp;
+    fp.localManifest = p.localManifest;
+    fp.globalManifest = p.globalManifest;
+    fp.localTaps = p.localTaps;
+    fp.globalTaps = p.globalTaps;
+    fp.classTap = p.classTap;
+    fp.localAggregation.patchSize = p.patchSize;
+    fp.localAggregation.gridSize = p.gridSize;
+    fp.localAggregation.pretrainDims = p.pretrainDims;
+    fp.localAggregation.targetDims = p.localDims;
+    fp.backend = p.backend;
+    fp.batchSize = p.batchSize;
+    fp.useLocal = p.useLocal;
+    fp.useGlobal = p.useGlobal;
+    return fp;
+}
+
 void UniSLADImpl::ensureExtractor() const
 {
     if (extractor_)
         return;
-    FeatureExtractorParams fp;
-    fp.localManifest = params_.localManifest;
-    fp.globalManifest = params_.globalManifest;
-    fp.localTaps = params_.localTaps;
-    fp.globalTaps = params_.globalTaps;
-    fp.classTap = params_.classTap;
-    fp.localAggregation.patchSize = params_.patchSize;
-    fp.localAggregation.gridSize = params_.gridSize;
-    fp.localAggregation.pretrainDims = params_.pretrainDims;
-    fp.localAggregation.targetDims = params_.localDims;
-    fp.backend = params_.backend;
-    fp.batchSize = params_.batchSize;
-    fp.useLocal = params_.useLocal;
-    fp.useGlobal = params_.useGlobal;
-    extractor_ = DualFeatureExtractor::create(fp);
+    extractor_ = DualFeatureExtractor::create(extractorParams(params_));
 }
 
 ImageFeatureConverter::Params UniSLADImpl::converterParams() const

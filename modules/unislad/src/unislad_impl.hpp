@@ -118,6 +118,9 @@ CV_EXPORTS Ptr<UniSLAD> loadModel(const ModelArchiveReader& archive, const std::
 
 /** Checks every parameter; raises cv::Exception naming the field, the expected and the found value. */
 CV_EXPORTS void validateParams(const Params& p);
+
+/** The dual feature extractor's parameters that a detector's Params describe. */
+CV_EXPORTS FeatureExtractorParams extractorParams(const Params& p);
 /** The memory-bank parameters Params gives the patch banks (coreset ratio, seed and metric aside). */
 MemoryBankParams bankParams(const Params& p);
 
