@@ -86,7 +86,9 @@ foreach(command IN LISTS COMMANDS)
           set(problem "expected exit code 0, found ${RC}")
         endif()
       else()
-        if(kind STREQUAL "image")
+        # Images: the message names the file. Others: it carries the library's fragment; where the
+        # corpus gives none ("-": the library's wording depends on which byte was hit), the file's name.
+        if(kind STREQUAL "image" OR fragment STREQUAL "-")
           set(needle "${name}")
         else()
           set(needle "${fragment}")
