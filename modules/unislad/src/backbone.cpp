@@ -1,6 +1,8 @@
 // This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
 // LICENSE file found in the top-level directory of this distribution.
 #include "precomp.hpp"
+
+#include "structured_text.hpp"
 #include "opencv2/unislad/backbone.hpp"
 #include "sha256.hpp"
 #include "backbone_manifest.hpp"
@@ -202,24 +204,17 @@ namespace {
 
 BackboneManifest manifestFrom(const FileStorage& fs, const std::string& path);
 
-/** Opens a manifest (a file, or text with FileStorage::MEMORY) and reads it. OpenCV's parser raises
-    cv::Exception for most malformed text but lets standard exceptions through for some (found by
-    fuzz/fuzz_manifest: std::length_error); both become the manifest's error. */
+/** Reads a manifest from its text. The text goes through detail::openStructuredText (the library's
+    own strict YAML/JSON reader), never straight to OpenCV's YAML parser, which hangs on some malformed
+    text (found by fuzz/fuzz_manifest). */
 BackboneManifest openManifest(const std::string& text, const std::string& path)
 {
-    const std::string problem = detail::yamlProblem(text);
-    if (!problem.empty())
-        manifestError(path, "not a manifest: " + problem);
     FileStorage fs;
     try {
-        fs.open(text, FileStorage::READ | FileStorage::MEMORY);
+        detail::openStructuredText(fs, text);
     } catch (const cv::Exception& e) {
         manifestError(path, "not a YAML/JSON manifest: " + e.err);
-    } catch (const std::exception& e) {
-        manifestError(path, std::string("not a YAML/JSON manifest: ") + e.what());
     }
-    if (!fs.isOpened())
-        manifestError(path, "not a YAML/JSON manifest");
     try {
         return manifestFrom(fs, path);
     } catch (const cv::Exception&) {
@@ -234,7 +229,7 @@ BackboneManifest openManifest(const std::string& text, const std::string& path)
 BackboneManifest BackboneManifest::read(const String& path)
 {
     // Read here (at most 1 MiB + 1 byte, so that /dev/zero or a huge file cannot exhaust memory), parsed
-    // from memory after the checks of detail::yamlProblem.
+    // from memory by detail::openStructuredText, which refuses more than 1 MiB.
     std::ifstream in(path, std::ios::binary);
     if (!in)
         manifestError(path, "cannot open the file");

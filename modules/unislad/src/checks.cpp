@@ -58,35 +58,4 @@ int resolveThreads(int numThreads)
     return numThreads > 0 ? numThreads : std::max(1, getNumThreads());
 }
 
-std::string yamlProblem(const std::string& text)
-{
-    const size_t kMaxText = size_t(1) << 20;
-    if (text.size() > kMaxText)
-        return format("expected at most %zu bytes of YAML/JSON, found %zu", kMaxText, text.size());
-    if (text.compare(0, 5, "%YAML") != 0)
-        return std::string();
-    const size_t first = text.find('\n');
-    if (first == std::string::npos)
-        return "expected the line '---' after the '%YAML' line, found the end of the text";
-    size_t end = text.find('\n', first + 1);
-    std::string second = text.substr(first + 1, end == std::string::npos ? std::string::npos : end - first - 1);
-    while (!second.empty() && (second.back() == '\r' || second.back() == ' '))
-        second.pop_back();
-    if (second != "---")
-        return "expected the line '---' after the '%YAML' line, found '" + second.substr(0, 40) + "'";
-    // OpenCV 4.6's YAML parser can loop forever on a later line that starts with "--" (found by
-    // fuzz_manifest: fuzz/regressions/manifest/yaml_parser_hang_dashes_line.yml). No value the library writes or reads starts a line that way (list
-    // items are "- ", negative numbers follow a key or "- "), so such text is refused before parsing.
-    int line = 2;
-    for (size_t pos = end; pos != std::string::npos;) {  // pos: the '\n' before the next line
-        const size_t next = text.find('\n', pos + 1);
-        const size_t lead = text.find_first_not_of(" \t", pos + 1);
-        ++line;
-        if (lead != std::string::npos && (next == std::string::npos || lead < next) && text.compare(lead, 2, "--") == 0)
-            return format("expected no line starting with '--' after the '---' line, found one at line %d", line);
-        pos = next;
-    }
-    return std::string();
-}
-
 }}} // namespace cv::uniSLAD::detail

@@ -35,12 +35,6 @@ CV_EXPORTS void checkValueRange(double value, double lo, double hi, const char* 
 /** Resolves a thread-count parameter: <= 0 means cv::getNumThreads(). Always >= 1. */
 CV_EXPORTS int resolveThreads(int numThreads);
 
-/** Empty when `text` may be handed to cv::FileStorage's parser, otherwise why not. OpenCV 4.6's YAML
-    parser never returns for some malformed headers (found by fuzz/fuzz_manifest: "%YAML:1.0" followed by
-    "----Y:." and list items); this library reads only YAML it (or models/) writes, whose "%YAML:1.x"
-    line is followed by a line "---", and JSON. The text must also be at most 1 MiB. */
-CV_EXPORTS std::string yamlProblem(const std::string& text);
-
 /** Checks an image for Preprocessor's rules (8/16-bit, 1/3/4 channels, at least 8 x 8, at most
     Preprocessor::kMaxImagePixels); the message is "<func>: <name>: expected ..., found ...". */
 CV_EXPORTS void checkImage(const Mat& image, const char* func, const std::string& name);

@@ -5,6 +5,8 @@
 // calibration, threshold) and its two serialisations: the binary model file of save()/load() and
 // cv::FileStorage for cv::Algorithm's write()/read().
 #include "precomp.hpp"
+
+#include "structured_text.hpp"
 #include "unislad_impl.hpp"
 #include "model_archive.hpp"
 #include "nearest_neighbor_impl.hpp"
@@ -164,18 +166,18 @@ ModelState UniSLADImpl::exportState() const
 void UniSLADImpl::importState(const ModelState& s, const std::string& source, int backend)
 {
     Params p;
-    const std::string problem = yamlProblem(s.paramsYaml);
-    if (!problem.empty())
-        stateError(source, "unreadable parameters: " + problem);
+    FileStorage fs;
     try {
-        FileStorage fs(s.paramsYaml, FileStorage::READ | FileStorage::MEMORY);
-        if (fs["params"].empty())
-            stateError(source, "the parameters lack their 'params' map");
+        openStructuredText(fs, s.paramsYaml);   // not OpenCV's YAML parser: see structured_text.hpp
+    } catch (const cv::Exception& e) {
+        stateError(source, "unreadable parameters: " + e.err);
+    }
+    if (!fs["params"].isMap())
+        stateError(source, "the parameters lack their 'params' map");
+    try {
         p.read(fs["params"]);
     } catch (const cv::Exception& e) {
         stateError(source, "unreadable parameters: " + e.err);
-    } catch (const std::exception& e) {   // OpenCV's YAML parser lets some through (std::length_error)
-        stateError(source, std::string("unreadable parameters: ") + e.what());
     }
     if (backend >= 0)
         p.backend = backend;
