@@ -80,9 +80,10 @@ int runFit(int argc, const char* const argv[])
     std::vector<cv::Mat> train, calibration;
     const std::vector<std::string> trainPaths = imagesIn(trainDir, "--train");
     const size_t trainRead = loadImages(trainPaths, train, std::cerr).size();
+    std::vector<std::string> calibPaths;
     size_t calibFiles = 0, calibRead = 0;
     if (!calibDir.empty()) {
-        const std::vector<std::string> calibPaths = imagesIn(calibDir, "--calib");
+        calibPaths = imagesIn(calibDir, "--calib");
         calibFiles = calibPaths.size();
         calibRead = loadImages(calibPaths, calibration, std::cerr).size();
         if (calibRead == 0)
@@ -95,7 +96,11 @@ int runFit(int argc, const char* const argv[])
     const auto start = std::chrono::steady_clock::now();
     {
         Progress progress("fit", quiet);
-        detector->fit(train, calibration, [&](const cv::String& stage, int done, int total) { progress.update(stage, done, total); });
+        try {
+            detector->fit(train, calibration, [&](const cv::String& stage, int done, int total) { progress.update(stage, done, total); });
+        } catch (const cv::Exception& e) {
+            rethrowNamingImage(e, trainPaths, calibPaths);
+        }
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     detector->save(modelPath);

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <fstream>
 #include <ostream>
+#include <regex>
 
 namespace fs = std::filesystem;
 
@@ -183,6 +184,20 @@ std::vector<std::string> loadImages(const std::vector<std::string>& paths, std::
     for (const std::string& p : paths)
         images.push_back(readImage(p));
     return paths;
+}
+
+void rethrowNamingImage(const cv::Exception& e, const std::vector<std::string>& train,
+                        const std::vector<std::string>& calibration)
+{
+    static const std::regex indexed(R"(^UniSLAD::fit: (images|calibrationImages)\[([0-9]+)\]: )");
+    std::smatch m;
+    if (std::regex_search(e.err, m, indexed)) {
+        const std::vector<std::string>& paths = m[1] == "images" ? train : calibration;
+        const size_t i = (size_t)std::stoull(m[2].str());
+        if (i < paths.size())
+            CV_Error(e.code, "cannot use image '" + paths[i] + "': " + e.err);
+    }
+    throw e;
 }
 
 cv::Mat loadMask(const TestItem& item, const cv::Size& size)

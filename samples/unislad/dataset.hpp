@@ -56,6 +56,12 @@ cv::Mat readImage(const std::string& path);
     evaluated on a silently shortened set would mislead). Returns the paths. `log` is unused. */
 std::vector<std::string> loadImages(const std::vector<std::string>& paths, std::vector<cv::Mat>& images, std::ostream& log);
 
+/** Rethrows an exception of UniSLAD::fit with the file of the image it names by index
+    ("UniSLAD::fit: images[3]: ..." is train[3], "calibrationImages[3]" calibration[3]) in front:
+    "cannot use image '<path>': UniSLAD::fit: images[3]: ..."; any other exception as it is. */
+[[noreturn]] void rethrowNamingImage(const cv::Exception& e, const std::vector<std::string>& train,
+                                     const std::vector<std::string>& calibration);
+
 /** The union of a test item's masks at the image's size (CV_8U, 255 = anomalous); zeros without masks. */
 cv::Mat loadMask(const TestItem& item, const cv::Size& size);
 

@@ -67,7 +67,11 @@ cv::Ptr<cv::uniSLAD::UniSLAD> fitOnDataset(const cv::uniSLAD::Params& params, co
     cv::Ptr<cv::uniSLAD::UniSLAD> detector = cv::uniSLAD::UniSLAD::create(params);
     Progress progress("fit " + data.name, options.quiet);
     const auto start = Clock::now();
-    detector->fit(train, calibration, [&](const cv::String& stage, int done, int total) { progress.update(stage, done, total); });
+    try {
+        detector->fit(train, calibration, [&](const cv::String& stage, int done, int total) { progress.update(stage, done, total); });
+    } catch (const cv::Exception& e) {
+        rethrowNamingImage(e, data.train, data.validation);
+    }
     eval.fitSeconds = seconds(start);
     progress.finish();
     return detector;

@@ -13,8 +13,10 @@
 //   file     relative to the corpus folder
 //   expect   error (a cv::Exception from the library, exit code 1 from the CLI) or ok
 //   fragment text the library's message must contain ("-" for none)
-//   cli      how `unislad eval` meets it: test (a test image), train (a training image),
-//            model (--model), manifest (--manifest), or - (library only)
+//   cli      how the command line meets it: test (an image to score), test-error (the same, where
+//            the CLI refuses what the library accepts), train (a training image), model (--model),
+//            manifest (--manifest), or - (library only); check_bad_cli.cmake maps the roles to
+//            `unislad eval`, `fit` and `detect`
 #include <opencv2/unislad.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -150,6 +152,10 @@ void images()
     writeBytes(outDir + "/truncated_half.jpg", Bytes(jpg.begin(), jpg.begin() + jpg.size() / 2));
     addCase("image_jpg_truncated_half", "image", "truncated_half.jpg", "ok", "", "test-error");
     raw("image_empty_in_train", "empty_train.png", Bytes(), "empty", "train");
+    // Decodes, but the library refuses it: the CLI's message must still name the file, not only
+    // its index among the training images.
+    image("image_1x1_in_train", "one_pixel_1x1_train.png", Mat(1, 1, CV_8UC3, Scalar(1, 2, 3)), "error", "at least 8x8",
+          "train");
 }
 
 // ---- model files --------------------------------------------------------------------------------
