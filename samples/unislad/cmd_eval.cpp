@@ -89,8 +89,8 @@ int runEval(int argc, const char* const argv[])
         if (!modelPath.empty())
             detector = cv::uniSLAD::UniSLAD::load(modelPath);
         else
-            detector = fitOnDataset(params, d, eo, e, std::cerr);
-        evaluateDetector(detector, d, eo, e, std::cerr);
+            detector = fitOnDataset(params, d, eo, e);
+        evaluateDetector(detector, d, eo, e);
         printSummary(e);
         used = detector->getParams();
         if (!reportDir.empty()) {

@@ -77,20 +77,10 @@ int runFit(int argc, const char* const argv[])
     if (!fs::is_directory(parent, ec))
         CV_Error(cv::Error::StsError, "--model: cannot write '" + modelPath + "': folder '" + parent.string() + "' does not exist");
 
-    std::vector<cv::Mat> train, calibration;
+    // Every image must be readable: the first that is not stops the command, naming it.
     const std::vector<std::string> trainPaths = imagesIn(trainDir, "--train");
-    const size_t trainRead = loadImages(trainPaths, train, std::cerr).size();
-    std::vector<std::string> calibPaths;
-    size_t calibFiles = 0, calibRead = 0;
-    if (!calibDir.empty()) {
-        calibPaths = imagesIn(calibDir, "--calib");
-        calibFiles = calibPaths.size();
-        calibRead = loadImages(calibPaths, calibration, std::cerr).size();
-        if (calibRead == 0)
-            CV_Error(cv::Error::StsError, "--calib: no readable image in '" + calibDir + "'");
-    }
-    if (trainRead == 0)
-        CV_Error(cv::Error::StsError, "--train: no readable image in '" + trainDir + "'");
+    const std::vector<std::string> calibPaths = calibDir.empty() ? std::vector<std::string>() : imagesIn(calibDir, "--calib");
+    const std::vector<cv::Mat> train = loadImages(trainPaths), calibration = loadImages(calibPaths);
 
     cv::Ptr<cv::uniSLAD::UniSLAD> detector = cv::uniSLAD::UniSLAD::create(params);
     const auto start = std::chrono::steady_clock::now();
@@ -105,11 +95,9 @@ int runFit(int argc, const char* const argv[])
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     detector->save(modelPath);
 
-    const size_t skipped = (trainPaths.size() - trainRead) + (calibFiles - calibRead);
-    std::printf("fit: %zu training + %s images in %.1f s; threshold %.4g; model %s (%s)%s\n", trainRead,
-                calibDir.empty() ? "hold-out calibration" : (std::to_string(calibRead) + " calibration").c_str(), seconds,
-                detector->getThreshold(), modelPath.c_str(), sizeText(fs::file_size(modelPath, ec)).c_str(),
-                skipped ? ("; " + std::to_string(skipped) + " unreadable file(s) skipped").c_str() : "");
+    std::printf("fit: %zu training + %s images in %.1f s; threshold %.4g; model %s (%s)\n", train.size(),
+                calibDir.empty() ? "hold-out calibration" : (std::to_string(calibration.size()) + " calibration").c_str(), seconds,
+                detector->getThreshold(), modelPath.c_str(), sizeText(fs::file_size(modelPath, ec)).c_str());
     return kExitOk;
 }
 

@@ -178,12 +178,12 @@ cv::Mat readImage(const std::string& path)
     return image;
 }
 
-std::vector<std::string> loadImages(const std::vector<std::string>& paths, std::vector<cv::Mat>& images, std::ostream&)
+std::vector<cv::Mat> loadImages(const std::vector<std::string>& paths)
 {
-    images.clear();
+    std::vector<cv::Mat> images;
     for (const std::string& p : paths)
         images.push_back(readImage(p));
-    return paths;
+    return images;
 }
 
 void rethrowNamingImage(const cv::Exception& e, const std::vector<std::string>& train,

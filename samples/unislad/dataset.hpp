@@ -53,8 +53,8 @@ bool readImage(const std::string& path, cv::Mat& image, std::string& why);
 cv::Mat readImage(const std::string& path);
 
 /** readImage() of every path, in order: the first bad file raises its error (a model fitted or
-    evaluated on a silently shortened set would mislead). Returns the paths. `log` is unused. */
-std::vector<std::string> loadImages(const std::vector<std::string>& paths, std::vector<cv::Mat>& images, std::ostream& log);
+    evaluated on a silently shortened set would mislead). */
+std::vector<cv::Mat> loadImages(const std::vector<std::string>& paths);
 
 /** Rethrows an exception of UniSLAD::fit with the file of the image it names by index
     ("UniSLAD::fit: images[3]: ..." is train[3], "calibrationImages[3]" calibration[3]) in front:

@@ -57,11 +57,9 @@ void shrinkForPixels(const cv::Mat& map, const cv::Mat& mask, cv::Mat& smallMap,
 } // namespace
 
 cv::Ptr<cv::uniSLAD::UniSLAD> fitOnDataset(const cv::uniSLAD::Params& params, const Dataset& data,
-                                           const EvalOptions& options, Evaluation& eval, std::ostream& log)
+                                           const EvalOptions& options, Evaluation& eval)
 {
-    std::vector<cv::Mat> train, calibration;
-    loadImages(data.train, train, log);
-    loadImages(data.validation, calibration, log);
+    const std::vector<cv::Mat> train = loadImages(data.train), calibration = loadImages(data.validation);
     eval.trainImages = (int)train.size();
     eval.calibrationImages = (int)calibration.size();
     cv::Ptr<cv::uniSLAD::UniSLAD> detector = cv::uniSLAD::UniSLAD::create(params);
@@ -78,7 +76,7 @@ cv::Ptr<cv::uniSLAD::UniSLAD> fitOnDataset(const cv::uniSLAD::Params& params, co
 }
 
 void evaluateDetector(const cv::Ptr<cv::uniSLAD::UniSLAD>& detector, const Dataset& data, const EvalOptions& options,
-                      Evaluation& eval, std::ostream& log)
+                      Evaluation& eval)
 {
     eval.category = data.name;
     eval.layout = data.layout;
@@ -89,20 +87,18 @@ void evaluateDetector(const cv::Ptr<cv::uniSLAD::UniSLAD>& detector, const Datas
     double detectSeconds = 0;
     int done = 0;
     for (const TestItem& item : data.test) {
-        std::vector<cv::Mat> one;
-        if (loadImages({ item.path }, one, log).empty())
-            continue;
+        const cv::Mat image = readImage(item.path);
         const auto start = Clock::now();
         ScoredItem s{ item, cv::uniSLAD::Result() };
         try {
-            s.result = detector->detect(one[0]);
+            s.result = detector->detect(image);
         } catch (const cv::Exception& e) {
             CV_Error(e.code, "'" + item.path + "': " + e.err);
         }
         detectSeconds += seconds(start);
         if (options.pixelMetrics) {
             cv::Mat m, k;
-            shrinkForPixels(s.result.anomalyMap, loadMask(item, one[0].size()), m, k);
+            shrinkForPixels(s.result.anomalyMap, loadMask(item, image.size()), m, k);
             maps.push_back(m.clone());
             masks.push_back(k.clone());
         }

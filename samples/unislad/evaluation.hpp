@@ -51,11 +51,11 @@ struct EvalOptions
 
 /** Fits params on train/good (and calibrates on validation/good when the set has it). */
 cv::Ptr<cv::uniSLAD::UniSLAD> fitOnDataset(const cv::uniSLAD::Params& params, const Dataset& data,
-                                           const EvalOptions& options, Evaluation& eval, std::ostream& log);
+                                           const EvalOptions& options, Evaluation& eval);
 
 /** Scores every test image with a fitted detector and computes the metrics. */
 void evaluateDetector(const cv::Ptr<cv::uniSLAD::UniSLAD>& detector, const Dataset& data, const EvalOptions& options,
-                      Evaluation& eval, std::ostream& log);
+                      Evaluation& eval);
 
 /** "91.6/94.4/93.1" (logical/structural/mean, percent; "-" where absent), as in Table II. */
 std::string tableCell(const Evaluation& e);
