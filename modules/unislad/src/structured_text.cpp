@@ -170,9 +170,8 @@ void checkString(const std::string& s, const TextCursor& at)
 
 TextNode& addEntry(TextNode& map, const std::string& key, const TextCursor& at)
 {
-    for (const auto& e : map.entries)
-        if (e.first == key)
-            at.fail("expected each key once in a map, found '" + key + "' again");
+    if (!map.keys.insert(key).second)
+        at.fail("expected each key once in a map, found '" + key + "' again");
     map.entries.emplace_back(key, TextNode());
     return map.entries.back().second;
 }

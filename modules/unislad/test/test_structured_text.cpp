@@ -266,6 +266,25 @@ TEST(UniSLAD_StructuredText, nesting_is_limited_to_32_levels)
     }
 }
 
+TEST(UniSLAD_StructuredText, a_megabyte_of_keys_reads_in_linear_time)
+{
+    // 1 MiB of distinct keys (about 110 000): with a quadratic duplicate check this would take
+    // minutes, which a hostile file could use to stall a station.
+    for (bool json : { false, true }) {
+        std::string text = json ? "{" : "%YAML:1.0\n---\n";
+        int n = 0;
+        while (text.size() < impl::TextLimits::kMaxBytes - 64) {
+            text += json ? cv::format("%s\"k%d\": %d", n ? "," : "", n, n) : cv::format("k%d: %d\n", n, n);
+            ++n;
+        }
+        text += json ? "}" : "";
+        FileStorage fs;
+        impl::openStructuredText(fs, text);
+        EXPECT_EQ((size_t)n, fs.root().size());
+        EXPECT_EQ(n - 1, (int)fs[cv::format("k%d", n - 1)]);
+    }
+}
+
 TEST(UniSLAD_StructuredText, malformed_text_is_refused_with_line_and_column)
 {
     const std::string h = "%YAML:1.0\n---\n";
