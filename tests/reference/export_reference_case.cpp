@@ -14,6 +14,7 @@
 #include "opencv2/unislad.hpp"
 #include "unislad_impl.hpp"
 #include "synthetic_data.hpp"
+#include "tiny_detector_params.hpp"
 
 #include <cstdlib>
 #include <iostream>
@@ -49,21 +50,6 @@ std::string arg(const std::map<std::string, std::string>& a, const std::string& 
 {
     const auto it = a.find(key);
     return it == a.end() ? dflt : it->second;
-}
-
-/** The tiny fixture backbone as the unit tests use it (test/test_unislad.cpp, tinyParams()). */
-Params tinyParams(const std::string& manifest)
-{
-    Params p;
-    p.localManifest = manifest;
-    p.localTaps = { "map", "deep" };
-    p.gridSize = 0;
-    p.pretrainDims = 8;
-    p.localDims = 8;
-    p.localCoresetRatio = 0.25;
-    p.globalCoresetRatio = 0.5;
-    p.projectionDims = 0;
-    return p;
 }
 
 /** The offline default (MobileNetV2) for a given manifest. */
@@ -150,7 +136,7 @@ int main(int argc, char** argv)
 
         impl::FeatureSet first[3];
         for (size_t k = 0; k < modes.size(); ++k) {
-            Params p = tiny.empty() ? manifestParams(manifest) : tinyParams(tiny);
+            Params p = tiny.empty() ? manifestParams(manifest) : tinyDetectorParams(tiny);
             p.fusion = modes[k];
             Ptr<impl::UniSLADImpl> detector = makePtr<impl::UniSLADImpl>(p);
             detector->fit(train, calibration);

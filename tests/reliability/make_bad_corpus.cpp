@@ -22,6 +22,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "model_archive.hpp"
+#include "tiny_detector_params.hpp"
 
 #include <cstdint>
 #include <cstdio>
@@ -199,15 +200,7 @@ void rewrite(const std::string& from, const std::string& to, const std::string& 
 
 void models(const std::string& manifest)
 {
-    Params p;
-    p.localManifest = manifest;
-    p.localTaps = { "map", "deep" };
-    p.gridSize = 0;
-    p.pretrainDims = 8;
-    p.localDims = 8;
-    p.localCoresetRatio = 0.25;
-    p.globalCoresetRatio = 0.5;
-    p.projectionDims = 0;
+    Params p = tinyDetectorParams(manifest);
     p.useMahalanobis = true;   // transform tensors in the file too
     RNG rng(5);
     std::vector<Mat> train;

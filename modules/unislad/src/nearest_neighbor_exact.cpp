@@ -138,7 +138,11 @@ public:
             CV_Error(Error::StsOutOfRange, format("%s: vectors: expected at most %d vectors in total, found %lld",
                                                   func, std::numeric_limits<int>::max(),
                                                   (long long)(int64_t(count_) + v.rows)));
-        data_.reserve(std::max(data_.size() + size_t(v.rows) * dims_, data_.capacity()));
+        // One add: exactly what it needs (a bank is usually added at once). More adds: grow by half,
+        // so that many small adds cost amortised O(1) per vector instead of a copy of the bank each.
+        const size_t need = data_.size() + size_t(v.rows) * dims_;
+        if (need > data_.capacity())
+            data_.reserve(data_.empty() ? need : std::max(need, data_.capacity() + data_.capacity() / 2));
         for (int i = 0; i < v.rows; ++i) {
             const float* row = v.ptr<float>(i);
             data_.insert(data_.end(), row, row + dims_);

@@ -34,6 +34,7 @@ UNISLAD_TEST_GUARD_SYMBOL(threshold)
 #endif
 
 #include "opencv2/unislad.hpp"
+#include "tiny_detector_params.hpp"
 
 #include <string>
 
@@ -72,16 +73,7 @@ inline double relDiff(const Mat& a, const Mat& b)
 /** Detector parameters on the tiny fixture backbone (tiny_backbone.yml): fast fits for the tests. */
 inline cv::uniSLAD::Params tinyDetectorParams()
 {
-    cv::uniSLAD::Params p;
-    p.localManifest = unisladFixturePath("tiny_backbone.yml");
-    p.localTaps = { "map", "deep" };
-    p.gridSize = 0;
-    p.pretrainDims = 8;
-    p.localDims = 8;
-    p.localCoresetRatio = 0.25;
-    p.globalCoresetRatio = 0.5;
-    p.projectionDims = 0;
-    return p;
+    return ::tinyDetectorParams(unisladFixturePath("tiny_backbone.yml"));
 }
 
 /** Runs `stmt` and expects a cv::Exception whose message contains every one of `fragments`. */
