@@ -33,7 +33,10 @@ struct CV_EXPORTS_W_SIMPLE BackboneTap
 
 /** @brief A backbone's manifest: the YAML file written next to each ONNX file by the scripts in models/.
 
-Keys read (cv::FileStorage YAML or JSON): `model` (ONNX file name, relative to the manifest), `sha256`
+Format: YAML as cv::FileStorage writes it (a `%YAML:1.0` line, `---`, block maps and sequences, flow
+`[...]`, quoted or plain scalars, comments) or JSON, at most 1 MiB; read strictly by the library itself,
+which names the line and column of anything else (tags, anchors, tabs in indentation, unquoted values
+with ':' or ' #', ...). Keys read: `model` (ONNX file name, relative to the manifest), `sha256`
 (optional; verified on load), `input` {`width`, `height`, `channel_order` (RGB or BGR), `scale`,
 `mean` [3], `std` [3]}, `taps` [{`name`, `shape`, `tensor` (optional: the output's per-image shape
 when it differs from `shape`, e.g. 196 x 768 tokens), `role`, `imagenet`, `default`}]. See models/README.md.
