@@ -86,11 +86,7 @@ int runFit(int argc, const char* const argv[])
     const auto start = std::chrono::steady_clock::now();
     {
         Progress progress("fit", quiet);
-        try {
-            detector->fit(train, calibration, [&](const cv::String& stage, int done, int total) { progress.update(stage, done, total); });
-        } catch (const cv::Exception& e) {
-            rethrowNamingImage(e, trainPaths, calibPaths);
-        }
+        detector->fit(train, calibration, [&](const cv::String& stage, int done, int total) { progress.update(stage, done, total); });
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     detector->save(modelPath);

@@ -4,14 +4,13 @@
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-#include <opencv2/unislad/preprocessor.hpp>
+#include "checks.hpp"
 
 #include <algorithm>
 #include <filesystem>
 #include <cstdint>
 #include <fstream>
 #include <ostream>
-#include <regex>
 
 namespace fs = std::filesystem;
 
@@ -133,6 +132,20 @@ bool jpegComplete(const std::string& path)
     return false;
 }
 
+/** The library's own rule for images (depth, channels, size; detail::checkImage), checked here so that
+    a refused image is reported with its file before fit or detect see it. */
+bool acceptedByLibrary(const cv::Mat& image, const std::string& path, std::string& why)
+{
+    const std::string prefix = "image: " + path + ": ";
+    try {
+        cv::uniSLAD::detail::checkImage(image, "image", path);
+        return true;
+    } catch (const cv::Exception& e) {
+        why = e.err.compare(0, prefix.size(), prefix) == 0 ? e.err.substr(prefix.size()) : e.err;
+        return false;
+    }
+}
+
 } // namespace
 
 bool readImage(const std::string& path, cv::Mat& image, std::string& why)
@@ -150,14 +163,9 @@ bool readImage(const std::string& path, cv::Mat& image, std::string& why)
         image.release();
         return false;
     }
-    if (image.empty())
+    if (image.empty()) {
         why = "not a readable image (empty, truncated or not an image file)";
-    else if (image.depth() != CV_8U && image.depth() != CV_16U)
-        why = "expected 8- or 16-bit pixels, found " + cv::typeToString(image.type());
-    else if ((uint64_t)image.rows * (uint64_t)image.cols > (uint64_t)cv::uniSLAD::Preprocessor::kMaxImagePixels)
-        why = cv::format("expected at most %d pixels, found %dx%d; downscale it first",
-                         cv::uniSLAD::Preprocessor::kMaxImagePixels, image.cols, image.rows);
-    else {
+    } else if (acceptedByLibrary(image, path, why)) {
         std::string ext = fs::path(path).extension().string();
         std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return (char)std::tolower(c); });
         if ((ext == ".jpg" || ext == ".jpeg") && !jpegComplete(path))
@@ -184,20 +192,6 @@ std::vector<cv::Mat> loadImages(const std::vector<std::string>& paths)
     for (const std::string& p : paths)
         images.push_back(readImage(p));
     return images;
-}
-
-void rethrowNamingImage(const cv::Exception& e, const std::vector<std::string>& train,
-                        const std::vector<std::string>& calibration)
-{
-    static const std::regex indexed(R"(^UniSLAD::fit: (images|calibrationImages)\[([0-9]+)\]: )");
-    std::smatch m;
-    if (std::regex_search(e.err, m, indexed)) {
-        const std::vector<std::string>& paths = m[1] == "images" ? train : calibration;
-        const size_t i = (size_t)std::stoull(m[2].str());
-        if (i < paths.size())
-            CV_Error(e.code, "cannot use image '" + paths[i] + "': " + e.err);
-    }
-    throw e;
 }
 
 cv::Mat loadMask(const TestItem& item, const cv::Size& size)

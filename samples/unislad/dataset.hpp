@@ -44,9 +44,10 @@ Dataset readDataset(const std::string& categoryDir);
 std::vector<std::string> listImages(const std::string& dir);
 
 /** Reads one image as 8-bit BGR, or 16-bit when the file is; false with the reason in `why` (without
-    the path) when the file is missing, cannot be decoded (empty, truncated, not an image), has another
-    pixel depth, is a JPEG without its end-of-image marker (libjpeg decodes a truncated JPEG with a gray
-    bottom and only warns), or exceeds Preprocessor::kMaxImagePixels. */
+    the path) when the file is missing, cannot be decoded (empty, truncated, not an image), breaks the
+    library's rule for images (detail::checkImage: 8/16-bit, at least 8x8, at most
+    Preprocessor::kMaxImagePixels), or is a JPEG without its end-of-image marker (libjpeg decodes a
+    truncated JPEG with a gray bottom and only warns). */
 bool readImage(const std::string& path, cv::Mat& image, std::string& why);
 
 /** readImage() that raises cv::Exception naming the file instead of returning false. */
@@ -55,12 +56,6 @@ cv::Mat readImage(const std::string& path);
 /** readImage() of every path, in order: the first bad file raises its error (a model fitted or
     evaluated on a silently shortened set would mislead). */
 std::vector<cv::Mat> loadImages(const std::vector<std::string>& paths);
-
-/** Rethrows an exception of UniSLAD::fit with the file of the image it names by index
-    ("UniSLAD::fit: images[3]: ..." is train[3], "calibrationImages[3]" calibration[3]) in front:
-    "cannot use image '<path>': UniSLAD::fit: images[3]: ..."; any other exception as it is. */
-[[noreturn]] void rethrowNamingImage(const cv::Exception& e, const std::vector<std::string>& train,
-                                     const std::vector<std::string>& calibration);
 
 /** The union of a test item's masks at the image's size (CV_8U, 255 = anomalous); zeros without masks. */
 cv::Mat loadMask(const TestItem& item, const cv::Size& size);

@@ -65,11 +65,7 @@ cv::Ptr<cv::uniSLAD::UniSLAD> fitOnDataset(const cv::uniSLAD::Params& params, co
     cv::Ptr<cv::uniSLAD::UniSLAD> detector = cv::uniSLAD::UniSLAD::create(params);
     Progress progress("fit " + data.name, options.quiet);
     const auto start = Clock::now();
-    try {
-        detector->fit(train, calibration, [&](const cv::String& stage, int done, int total) { progress.update(stage, done, total); });
-    } catch (const cv::Exception& e) {
-        rethrowNamingImage(e, data.train, data.validation);
-    }
+    detector->fit(train, calibration, [&](const cv::String& stage, int done, int total) { progress.update(stage, done, total); });
     eval.fitSeconds = seconds(start);
     progress.finish();
     return detector;
