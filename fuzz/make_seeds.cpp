@@ -10,6 +10,7 @@
 #include <opencv2/unislad.hpp>
 
 #include "model_archive.hpp"
+#include "tiny_detector.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -38,15 +39,11 @@ int main(int argc, char** argv)
     }
     int k = 0;
     for (int variant = 0; variant < 3; ++variant) {
-        uniSLAD::Params p;
-        p.localManifest = manifest;
-        p.localTaps = { "map", "deep" };
-        p.gridSize = 0;
+        uniSLAD::Params p = tinyDetectorParams(manifest);   // smaller still: seeds should be short
         p.pretrainDims = 4;
         p.localDims = 4;
         p.localCoresetRatio = 0.1;
         p.globalCoresetRatio = 0.2;
-        p.projectionDims = 0;
         p.useMahalanobis = variant == 1;
         p.useGlobal = variant != 2;
         Ptr<uniSLAD::UniSLAD> d = uniSLAD::UniSLAD::create(p);

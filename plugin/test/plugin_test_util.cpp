@@ -1,6 +1,7 @@
 // This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
 // LICENSE file found in the top-level directory of this distribution.
 #include "plugin_test_util.hpp"
+#include "tiny_detector.hpp"
 
 #include <opencv2/imgproc.hpp>
 
@@ -22,15 +23,7 @@ cv::Mat sampleImage(cv::RNG& rng, bool anomalous)
 
 cv::Ptr<cv::uniSLAD::UniSLAD> fitAndSave(const std::string& path, int count)
 {
-    cv::uniSLAD::Params p;
-    p.localManifest = UNISLAD_TINY_BACKBONE;
-    p.localTaps = { "map", "deep" };
-    p.gridSize = 0;
-    p.pretrainDims = 8;
-    p.localDims = 8;
-    p.localCoresetRatio = 0.25;
-    p.globalCoresetRatio = 0.5;
-    p.projectionDims = 0;
+    const cv::uniSLAD::Params p = tinyDetectorParams(UNISLAD_TINY_BACKBONE);
     cv::RNG rng(1);
     std::vector<cv::Mat> train;
     for (int i = 0; i < count; ++i)

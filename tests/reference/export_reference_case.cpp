@@ -14,7 +14,7 @@
 #include "opencv2/unislad.hpp"
 #include "unislad_impl.hpp"
 #include "synthetic_data.hpp"
-#include "tiny_detector_params.hpp"
+#include "tiny_detector.hpp"
 
 #include <cstdlib>
 #include <iostream>

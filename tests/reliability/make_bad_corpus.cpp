@@ -22,7 +22,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "model_archive.hpp"
-#include "tiny_detector_params.hpp"
+#include "tiny_detector.hpp"
 
 #include <cstdint>
 #include <cstdio>
@@ -81,21 +81,11 @@ void putU32(uchar* p, uint32_t v)
         p[i] = (uchar)(v >> (8 * i));
 }
 
-/** 48 x 48 textured image, as the unit tests' detector uses. */
-Mat sampleImage(RNG& rng)
-{
-    Mat img(48, 48, CV_8UC3);
-    rng.fill(img, RNG::UNIFORM, 90, 140);
-    GaussianBlur(img, img, Size(), 1.5);
-    circle(img, Point(rng.uniform(18, 30), rng.uniform(18, 30)), 8, Scalar(40, 60, 80), -1);
-    return img;
-}
-
 // ---- images -------------------------------------------------------------------------------------
 void images()
 {
     RNG rng(11);
-    const Mat good = sampleImage(rng);
+    const Mat good = tinySampleImage(rng);
     auto image = [&](const std::string& id, const std::string& file, const Mat& m, const std::string& expect,
                      const std::string& fragment, const std::string& cli = "test") {
         CV_Assert(imwrite(outDir + "/" + file, m));
@@ -205,7 +195,7 @@ void models(const std::string& manifest)
     RNG rng(5);
     std::vector<Mat> train;
     for (int i = 0; i < 10; ++i)
-        train.push_back(sampleImage(rng));
+        train.push_back(tinySampleImage(rng));
     Ptr<UniSLAD> d = UniSLAD::create(p);
     d->fit(train);
     const std::string goodPath = outDir + "/good.unislad";

@@ -14,6 +14,8 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/unislad.hpp>
 
+#include "tiny_detector.hpp"
+
 #include <fstream>
 #include <glob.h>
 #include <sstream>
@@ -58,21 +60,12 @@ std::vector<Case> readCases()
     return cases;
 }
 
-Mat sampleImage(RNG& rng)
-{
-    Mat img(48, 48, CV_8UC3);
-    rng.fill(img, RNG::UNIFORM, 90, 140);
-    GaussianBlur(img, img, Size(), 1.5);
-    circle(img, Point(rng.uniform(18, 30), rng.uniform(18, 30)), 8, Scalar(40, 60, 80), -1);
-    return img;
-}
-
 std::vector<Mat> samples(int n, uint64 seed)
 {
     RNG rng(seed);
     std::vector<Mat> v;
     for (int i = 0; i < n; ++i)
-        v.push_back(sampleImage(rng));
+        v.push_back(tinySampleImage(rng));
     return v;
 }
 

@@ -34,7 +34,7 @@ UNISLAD_TEST_GUARD_SYMBOL(threshold)
 #endif
 
 #include "opencv2/unislad.hpp"
-#include "tiny_detector_params.hpp"
+#include "tiny_detector.hpp"
 
 #include <string>
 

@@ -18,24 +18,12 @@ namespace opencv_test { namespace {
 
 using namespace cv::uniSLAD;
 
-/** 48 x 48 textured images; anomalous ones carry a bright spot. */
-Mat sampleImage(RNG& rng, bool anomalous)
-{
-    Mat img(48, 48, CV_8UC3);
-    rng.fill(img, RNG::UNIFORM, 90, 140);
-    GaussianBlur(img, img, Size(), 1.5);
-    circle(img, Point(rng.uniform(18, 30), rng.uniform(18, 30)), 8, Scalar(40, 60, 80), -1);
-    if (anomalous)
-        circle(img, Point(rng.uniform(6, 42), rng.uniform(6, 42)), 5, Scalar(255, 255, 255), -1);
-    return img;
-}
-
 std::vector<Mat> samples(int n, bool anomalous, uint64 seed)
 {
     RNG rng(seed);
     std::vector<Mat> v;
     for (int i = 0; i < n; ++i)
-        v.push_back(sampleImage(rng, anomalous));
+        v.push_back(tinySampleImage(rng, anomalous));
     return v;
 }
 
