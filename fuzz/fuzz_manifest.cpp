@@ -6,7 +6,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
 
-#include "backbone_manifest.hpp"
+#include "features/backbone_manifest.hpp"
 
 #include <cstdint>
 #include <string>

@@ -8,8 +8,8 @@
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
 
-#include "model_archive.hpp"
-#include "unislad_impl.hpp"
+#include "io/model_archive.hpp"
+#include "detector/unislad_impl.hpp"
 
 #include <cstdint>
 #include <cstdlib>

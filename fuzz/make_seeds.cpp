@@ -9,7 +9,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/unislad.hpp>
 
-#include "model_archive.hpp"
+#include "io/model_archive.hpp"
 #include "tiny_detector.hpp"
 
 #include <filesystem>

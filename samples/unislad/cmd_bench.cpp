@@ -11,7 +11,7 @@
 #include "progress.hpp"
 
 #include "synthetic_data.hpp"
-#include "unislad_impl.hpp"
+#include "detector/unislad_impl.hpp"
 
 #include <opencv2/imgproc.hpp>
 

@@ -12,7 +12,7 @@
 //          [--fusion=both|raw|calibrated]
 
 #include "opencv2/unislad.hpp"
-#include "unislad_impl.hpp"
+#include "detector/unislad_impl.hpp"
 #include "synthetic_data.hpp"
 #include "tiny_detector.hpp"
 

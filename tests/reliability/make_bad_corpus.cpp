@@ -21,7 +21,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "model_archive.hpp"
+#include "io/model_archive.hpp"
 #include "tiny_detector.hpp"
 
 #include <cstdint>

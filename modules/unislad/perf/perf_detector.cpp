@@ -9,7 +9,7 @@
 
 #include "opencv2/unislad.hpp"
 #include "synthetic_data.hpp"
-#include "unislad_impl.hpp"
+#include "detector/unislad_impl.hpp"
 
 #include <opencv2/imgproc.hpp>
 

@@ -7,7 +7,7 @@
 #ifdef UNISLAD_STANDALONE
 #include <benchmark/benchmark.h>
 
-#include "model_archive.hpp"
+#include "io/model_archive.hpp"
 #include "perf_common.hpp"
 
 #include <cstdio>

@@ -2,7 +2,7 @@
 // LICENSE file found in the top-level directory of this distribution.
 #include "test_precomp.hpp"
 #include "opencv2/unislad/coreset.hpp"
-#include "coreset_detail.hpp"
+#include "banks/coreset_detail.hpp"
 
 #include <algorithm>
 #include <set>

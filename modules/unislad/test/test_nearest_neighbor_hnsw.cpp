@@ -2,7 +2,7 @@
 // LICENSE file found in the top-level directory of this distribution.
 #include "test_precomp.hpp"
 #include "opencv2/unislad/nearest_neighbor.hpp"
-#include "nearest_neighbor_impl.hpp"
+#include "banks/nearest_neighbor_impl.hpp"
 
 #include <boost/crc.hpp>
 #include <opencv2/core/utility.hpp>

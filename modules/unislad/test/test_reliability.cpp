@@ -5,9 +5,9 @@
 // fit, model files of older versions, images over the pixel limit. On the tiny fixture backbone.
 // The concurrency tests (UniSLAD_Concurrency.*) are the ones scripts/sanitize.sh runs under TSan.
 #include "test_precomp.hpp"
-#include "unislad_impl.hpp"
-#include "model_archive.hpp"
-#include "backbone_manifest.hpp"
+#include "detector/unislad_impl.hpp"
+#include "io/model_archive.hpp"
+#include "features/backbone_manifest.hpp"
 
 #include <opencv2/imgproc.hpp>
 

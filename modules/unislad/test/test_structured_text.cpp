@@ -5,7 +5,7 @@
 // the original text, for text they read correctly: the canonical JSON must give the same cv::FileNode
 // tree (types, keys in order, bit-identical numbers, bytes of strings).
 #include "test_precomp.hpp"
-#include "structured_text.hpp"
+#include "io/structured_text.hpp"
 
 #include <cmath>
 #include <cstring>

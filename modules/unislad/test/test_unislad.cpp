@@ -5,7 +5,7 @@
 // persistence, determinism, threads, errors. Accuracy on realistic data is measured on the synthetic
 // MVTec LOCO style sets (tests/detector, BENCHMARKS.md).
 #include "test_precomp.hpp"
-#include "unislad_impl.hpp"
+#include "detector/unislad_impl.hpp"
 
 #include <opencv2/imgproc.hpp>
 

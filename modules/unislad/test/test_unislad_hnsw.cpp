@@ -4,8 +4,8 @@
 // The HNSW index inside memory banks and the detector: selection by parameter, the graph stored in
 // the model file and restored without a rebuild.
 #include "test_precomp.hpp"
-#include "unislad_impl.hpp"
-#include "model_archive.hpp"
+#include "detector/unislad_impl.hpp"
+#include "io/model_archive.hpp"
 
 #include <opencv2/imgproc.hpp>
 

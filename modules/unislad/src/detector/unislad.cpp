@@ -1,7 +1,7 @@
 // This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
 // LICENSE file found in the top-level directory of this distribution.
 #include "precomp.hpp"
-#include "unislad_impl.hpp"
+#include "detector/unislad_impl.hpp"
 
 #include <opencv2/imgproc.hpp>
 

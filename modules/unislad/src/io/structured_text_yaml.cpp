@@ -22,7 +22,7 @@
 
 #include "precomp.hpp"
 
-#include "structured_text.hpp"
+#include "io/structured_text.hpp"
 
 namespace cv {
 namespace uniSLAD {

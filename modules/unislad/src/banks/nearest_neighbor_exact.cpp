@@ -6,7 +6,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 #include "precomp.hpp"
-#include "nearest_neighbor_impl.hpp"
+#include "banks/nearest_neighbor_impl.hpp"
 
 #include <Eigen/Core>
 

@@ -15,7 +15,7 @@
 #include <Eigen/Core>
 #include <Eigen/Cholesky>
 
-#include "ledoit_wolf.hpp"  // after the pragmas: it includes Eigen
+#include "image_level/ledoit_wolf.hpp"  // after the pragmas: it includes Eigen
 
 namespace cv {
 namespace uniSLAD {

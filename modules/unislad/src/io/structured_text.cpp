@@ -2,7 +2,7 @@
 // LICENSE file found in the top-level directory of this distribution.
 #include "precomp.hpp"
 
-#include "structured_text.hpp"
+#include "io/structured_text.hpp"
 
 #include <cstring>
 

@@ -2,10 +2,10 @@
 // LICENSE file found in the top-level directory of this distribution.
 #include "precomp.hpp"
 
-#include "structured_text.hpp"
+#include "io/structured_text.hpp"
 #include "opencv2/unislad/backbone.hpp"
-#include "sha256.hpp"
-#include "backbone_manifest.hpp"
+#include "io/sha256.hpp"
+#include "features/backbone_manifest.hpp"
 
 #include <opencv2/dnn.hpp>
 

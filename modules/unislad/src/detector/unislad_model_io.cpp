@@ -6,10 +6,10 @@
 // cv::FileStorage for cv::Algorithm's write()/read().
 #include "precomp.hpp"
 
-#include "structured_text.hpp"
-#include "unislad_impl.hpp"
-#include "model_archive.hpp"
-#include "nearest_neighbor_impl.hpp"
+#include "io/structured_text.hpp"
+#include "detector/unislad_impl.hpp"
+#include "io/model_archive.hpp"
+#include "banks/nearest_neighbor_impl.hpp"
 
 #include <fstream>
 

@@ -9,7 +9,7 @@
 #endif
 #include "precomp.hpp"
 
-#include "coreset_detail.hpp"
+#include "banks/coreset_detail.hpp"
 #include "opencv2/unislad/coreset.hpp"
 
 #include <Eigen/Core>

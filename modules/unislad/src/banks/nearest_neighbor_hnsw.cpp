@@ -1,7 +1,7 @@
 // This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
 // LICENSE file found in the top-level directory of this distribution.
 #include "precomp.hpp"
-#include "nearest_neighbor_impl.hpp"
+#include "banks/nearest_neighbor_impl.hpp"
 
 // hnswlib 0.6.2's SSE prefetches in searchBaseLayer read the link after the last one of a full
 // upper-layer list, one int past that list's allocation. The value only feeds a prefetch, so nothing

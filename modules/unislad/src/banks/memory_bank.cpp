@@ -3,7 +3,7 @@
 #include "precomp.hpp"
 #include "opencv2/unislad/memory_bank.hpp"
 #include "opencv2/unislad/coreset.hpp"
-#include "nearest_neighbor_impl.hpp"
+#include "banks/nearest_neighbor_impl.hpp"
 
 namespace cv {
 namespace uniSLAD {

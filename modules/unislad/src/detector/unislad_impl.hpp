@@ -7,7 +7,7 @@
 // (model files).
 
 #include "opencv2/unislad.hpp"
-#include "score_fusion.hpp"
+#include "scoring/score_fusion.hpp"
 
 namespace cv {
 namespace uniSLAD {

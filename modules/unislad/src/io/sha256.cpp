@@ -1,7 +1,7 @@
 // This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
 // LICENSE file found in the top-level directory of this distribution.
 #include "precomp.hpp"
-#include "sha256.hpp"
+#include "io/sha256.hpp"
 
 #include <cstring>
 #include <fstream>
