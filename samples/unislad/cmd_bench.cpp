@@ -3,15 +3,14 @@
 //
 // `unislad bench`: the detector's speed on this machine, on synthetic images: fit of N images and
 // detect of one image, end to end and split by stage (preprocessing, backbone(s), aggregation, bank
-// search, image level, fusion, map); medians over runs. Each stage is timed alone on the fitted model,
-// the way modules/unislad/perf/perf_detector.cpp does; the banks and Gaussians of the fitted model are
-// reached through the module's internal header (src/unislad_impl.hpp), as the benchmark does.
+// search, image level, fusion, map); medians over runs. The stages after the features are timed by
+// detect() itself (UniSLAD::detect(image, StageTimings&)); the feature stage is split by running its
+// public components (Preprocessor, Backbone, LocalFeatureAggregator) alone on the same image.
 #include "cli_common.hpp"
 #include "detector_options.hpp"
 #include "progress.hpp"
 
 #include "synthetic_data.hpp"
-#include "detector/unislad_impl.hpp"
 
 #include <opencv2/imgproc.hpp>
 
@@ -111,10 +110,9 @@ int runBench(int argc, const char* const argv[])
         fitSeconds.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
     }
 
-    // The stages, each alone on the fitted model.
-    const auto& impl = dynamic_cast<const detail::UniSLADImpl&>(*detector);
-    const detail::FittedModel& model = impl.fittedModel();
-    FeatureExtractorParams fp = detail::extractorParams(p);
+    // The feature stage's components, each alone.
+    const Params fitted = detector->getParams();
+    FeatureExtractorParams fp = fitted.extractorParams();
     fp.batchSize = 1;
     const cv::Ptr<DualFeatureExtractor> extractor = DualFeatureExtractor::create(fp);
     std::vector<cv::Ptr<Backbone>> nets;
@@ -131,10 +129,10 @@ int runBench(int argc, const char* const argv[])
     }
     // The local maps, by name among the local backbone's outputs.
     std::vector<cv::Mat> localMaps;
-    if (p.useLocal) {
+    if (fitted.useLocal) {
         const cv::Ptr<Backbone> local = extractor->localBackbone();
         const BackboneManifest m = local->manifest();
-        std::vector<cv::String> names = p.localTaps;
+        std::vector<cv::String> names = fitted.localTaps;
         if (names.empty())
             for (const BackboneTap& t : m.tapsFor("local", true))
                 names.push_back(t.name);
@@ -146,23 +144,10 @@ int runBench(int argc, const char* const argv[])
         }
     }
     const LocalFeatureAggregator aggregator(fp.localAggregation);
-    const detail::FeatureSet feats = impl.extract({ image }, nullptr);
-    const detail::ComponentScores comps = impl.components(feats, 0);
-    detail::FusionWeights w;
-    w.w = p.w;
-    w.wI = p.wI;
-    w.wIG = p.wIG;
-    const detail::CalibrationStats* stats = p.fusion == FUSION_CALIBRATED ? &impl.calibrationStats() : nullptr;
-    const detail::FusedScores fused = detail::fuseScores(comps, w, stats);
-    ImageFeatureConverter::Params cp;
-    cp.mode = p.imageFeatureMode;
-    cp.q = p.q;
-    cp.alpha = p.alpha;
-    const cv::Ptr<ImageFeatureConverter> converter = ImageFeatureConverter::create(cp);
 
     Progress progress("detect", quiet);
     int step = 0;
-    auto next = [&](const char* stage) { progress.update(stage, step++, 8); };
+    auto next = [&](const char* stage) { progress.update(stage, step++, 5); };
     next("end to end");
     const double endToEnd = timeMs((int)runs, [&] { detector->detect(image); });
     next("preprocess");
@@ -181,48 +166,27 @@ int runBench(int argc, const char* const argv[])
         cv::Mat f;
         aggregator.aggregate(localMaps, f);
     });
-    next("bank search");
-    const double tBank = timeMs((int)runs, [&] {
-        cv::Mat d;
-        if (model.localBank)
-            model.localBank->nearest(feats.localOf(0), d);
-        if (model.globalBank)
-            model.globalBank->nearest(feats.globalOf(0), d);
-        if (model.classBank)
-            model.classBank->nearest(feats.cls.row(0), d);
-    });
-    next("image level");
-    const double tImage = timeMs((int)runs, [&] {
-        cv::Mat f;
-        if (model.localGaussian) {
-            converter->convert(feats.localOf(0), f);
-            model.localGaussian->distance(f);
-        }
-        if (model.globalGaussian) {
-            converter->convert(feats.globalOf(0), f);
-            model.globalGaussian->distance(f);
-            model.classGaussian->distance(feats.cls.row(0));
-        }
-    });
-    next("fusion");
-    const double tFusion = timeMs((int)runs, [&] { detail::fuseScores(comps, w, stats); });
-    next("map");
-    const double tMap = timeMs((int)runs, [&] {
-        cv::Mat m;
-        if (fused.patchMap.empty())
-            return;
-        cv::resize(fused.patchMap, m, image.size(), 0, 0, cv::INTER_LINEAR);
-        if (p.mapSigma > 0)
-            cv::GaussianBlur(m, m, cv::Size(), p.mapSigma, p.mapSigma, cv::BORDER_REFLECT);
-    });
+    next("bank search, image level, fusion, map");
+    // The later stages as detect() times them, medians over the runs.
+    std::vector<double> bank, imageLevel, fusion, map;
+    StageTimings timings;
+    detector->detect(image, timings);
+    for (int r = 0; r < (int)runs; ++r) {
+        detector->detect(image, timings);
+        bank.push_back(timings.bankSearch);
+        imageLevel.push_back(timings.imageLevel);
+        fusion.push_back(timings.fusion);
+        map.push_back(timings.anomalyMap);
+    }
+    const double tBank = median(bank), tImage = median(imageLevel), tFusion = median(fusion), tMap = median(map);
     progress.finish();
 
     std::string banks;
-    if (model.localBank)
-        banks += "local " + std::to_string(model.localBank->size()) + " x " + std::to_string(model.localBank->dims());
-    if (model.globalBank)
-        banks += std::string(banks.empty() ? "" : ", ") + "global " + std::to_string(model.globalBank->size()) + " x " +
-                 std::to_string(model.globalBank->dims());
+    for (const char* name : { "local", "global" }) {
+        const cv::Size b = detector->getBankSize(name);
+        if (!b.empty())
+            banks += std::string(banks.empty() ? "" : ", ") + name + " " + std::to_string(b.height) + " x " + std::to_string(b.width);
+    }
     std::string backbones;
     for (const cv::Ptr<Backbone>& b : nets)
         backbones += (backbones.empty() ? "" : " + ") + std::filesystem::path(b->manifest().modelPath).filename().string() + " (" + b->backendName() + ")";

@@ -142,8 +142,8 @@ int main(int argc, char** argv)
             detector->fit(train, calibration);
 
             // The features, extracted as fit() and detect() extract them.
-            const impl::FeatureSet sets[3] = { detector->extract(train, nullptr), detector->extract(calibration, nullptr),
-                                                 detector->extract(test, nullptr) };
+            const impl::FeatureSet sets[3] = { detector->extract(train), detector->extract(calibration),
+                                                 detector->extract(test) };
             const char* names[3] = { "train", "calibration", "test" };
             if (k == 0) {
                 fs << "params" << "{";
@@ -154,11 +154,11 @@ int main(int argc, char** argv)
                     first[s] = sets[s];
                 }
                 const impl::FittedModel& model = detector->fittedModel();
-                CV_Assert(model.localBank && model.globalBank && model.classBank);
+                CV_Assert(model.banks.local && model.banks.global && model.banks.cls);
                 fs << "coreset" << "{"
-                   << "local" << row(model.localBank->getCoresetIndices())
-                   << "global" << row(model.globalBank->getCoresetIndices())
-                   << "cls" << row(model.classBank->getCoresetIndices()) << "}";
+                   << "local" << row(model.banks.local->getCoresetIndices())
+                   << "global" << row(model.banks.global->getCoresetIndices())
+                   << "cls" << row(model.banks.cls->getCoresetIndices()) << "}";
             } else {
                 for (int s = 0; s < 3; ++s)
                     if (!sameFeatures(sets[s], first[s]))

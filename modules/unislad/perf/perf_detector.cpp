@@ -10,6 +10,7 @@
 #include "opencv2/unislad.hpp"
 #include "synthetic_data.hpp"
 #include "detector/unislad_impl.hpp"
+#include "scoring/anomaly_map.hpp"
 
 #include <opencv2/imgproc.hpp>
 
@@ -95,7 +96,7 @@ void BM_Detector_Stage(benchmark::State& state)
     Preprocessor(globalNet->manifest().input).apply(f->image, globalBlob);
     std::vector<cv::Mat> taps, globalTaps;
     net->forward(blob, taps);
-    const detail::FeatureSet feats = impl.extract({ f->image }, nullptr);
+    const detail::FeatureSet feats = impl.extract({ f->image });
     const detail::FittedModel& model = impl.fittedModel();
     const detail::ComponentScores comps = impl.components(feats, 0);
     detail::FusionWeights w;
@@ -121,28 +122,27 @@ void BM_Detector_Stage(benchmark::State& state)
             break;
         case 2: agg.aggregate(localTaps, out); break;
         case 3:
-            model.localBank->nearest(feats.local, d);
-            model.globalBank->nearest(feats.global, d);
-            model.classBank->nearest(feats.cls, d);
+            model.banks.local->nearest(feats.local, d);
+            model.banks.global->nearest(feats.global, d);
+            model.banks.cls->nearest(feats.cls, d);
             break;
         case 4:
             conv->convert(feats.local, out);
-            model.localGaussian->distance(out);
+            model.distributions.local->distance(out);
             conv->convert(feats.global, out);
-            model.globalGaussian->distance(out);
-            model.classGaussian->distance(feats.cls);
+            model.distributions.global->distance(out);
+            model.distributions.cls->distance(feats.cls);
             break;
         case 5: benchmark::DoNotOptimize(detail::fuseScores(comps, w, &impl.calibrationStats())); break;
         case 6:
-            cv::resize(fused.patchMap, out, f->image.size(), 0, 0, cv::INTER_LINEAR);
-            cv::GaussianBlur(out, out, cv::Size(), p.mapSigma, p.mapSigma, cv::BORDER_REFLECT);
+            detail::anomalyMap(fused.patchMap, fused.score, f->image.size(), p.mapSigma, out);
             break;
         }
     }
     static const char* names[] = { "preprocess", "backbone", "aggregation", "bank_search", "image_level", "fusion", "map" };
     state.SetLabel(names[stage]);
-    state.counters["local_bank"] = model.localBank->size();
-    state.counters["global_bank"] = model.globalBank->size();
+    state.counters["local_bank"] = model.banks.local->size();
+    state.counters["global_bank"] = model.banks.global->size();
 }
 
 BENCHMARK(BM_Detector_Fit100)->DenseRange(0, 1)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);

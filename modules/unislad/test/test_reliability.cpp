@@ -178,13 +178,13 @@ TEST(UniSLAD_MemoryBound, features_over_the_bound_are_subsampled_per_image)
     const impl::FittedModel& b = dynamic_cast<impl::UniSLADImpl&>(*bounded).fittedModel();
     const impl::FittedModel& u = dynamic_cast<impl::UniSLADImpl&>(*unbounded).fittedModel();
     // Coreset sizes follow from the rows the banks were selected from (ratios 0.05 and 0.1, halves up).
-    EXPECT_EQ((int)std::floor(0.05 * n * keepL + 0.5), b.localBank->getBank().rows);
-    EXPECT_EQ((int)std::floor(0.1 * n * keepG + 0.5), b.globalBank->getBank().rows);
-    EXPECT_EQ((int)std::floor(0.05 * n * 256 + 0.5), u.localBank->getBank().rows);
+    EXPECT_EQ((int)std::floor(0.05 * n * keepL + 0.5), b.banks.local->getBank().rows);
+    EXPECT_EQ((int)std::floor(0.1 * n * keepG + 0.5), b.banks.global->getBank().rows);
+    EXPECT_EQ((int)std::floor(0.05 * n * 256 + 0.5), u.banks.local->getBank().rows);
     // Image-level features always use every patch: identical to the unbounded fit.
-    EXPECT_EQ(0, cv::norm(b.localImageFeatures, u.localImageFeatures, NORM_INF));
-    EXPECT_EQ(0, cv::norm(b.globalImageFeatures, u.globalImageFeatures, NORM_INF));
-    EXPECT_EQ(0, cv::norm(b.classFeatures, u.classFeatures, NORM_INF));
+    EXPECT_EQ(0, cv::norm(b.distributions.localFeatures, u.distributions.localFeatures, NORM_INF));
+    EXPECT_EQ(0, cv::norm(b.distributions.globalFeatures, u.distributions.globalFeatures, NORM_INF));
+    EXPECT_EQ(0, cv::norm(b.distributions.classFeatures, u.distributions.classFeatures, NORM_INF));
 
     // Still a working detector, and a deterministic one.
     const std::vector<Mat> good = images(20, 8, false, 24), bad = images(20, 9, true, 24);

@@ -90,7 +90,7 @@ TEST(UniSLAD_HnswBank, detector_stores_the_graph_and_loads_it_without_rebuild)
     detector->fit(images(10, false, 5));
     const auto* impl = dynamic_cast<const cv::uniSLAD::detail::UniSLADImpl*>(detector.get());
     ASSERT_TRUE(impl != nullptr);
-    ASSERT_FALSE(impl->fittedModel().localBank->getIndex().dynamicCast<HnswIndex>().empty());
+    ASSERT_FALSE(impl->fittedModel().banks.local->getIndex().dynamicCast<HnswIndex>().empty());
 
     const std::string path = cv::tempfile(".unislad");
     detector->save(path);
@@ -99,7 +99,7 @@ TEST(UniSLAD_HnswBank, detector_stores_the_graph_and_loads_it_without_rebuild)
     EXPECT_TRUE(archive.has("graph/global"));
     EXPECT_TRUE(archive.has("graph/class"));
     std::vector<uchar> saved;
-    impl->fittedModel().localBank->getIndex().dynamicCast<HnswIndex>()->writeGraph(saved);
+    impl->fittedModel().banks.local->getIndex().dynamicCast<HnswIndex>()->writeGraph(saved);
     EXPECT_TRUE(archive.bytes("graph/local") == saved);
 
     Ptr<UniSLAD> loaded = UniSLAD::load(path);
@@ -107,7 +107,7 @@ TEST(UniSLAD_HnswBank, detector_stores_the_graph_and_loads_it_without_rebuild)
     EXPECT_EQ(loaded->getParams().hnswM, 4);
     const auto* loadedImpl = dynamic_cast<const cv::uniSLAD::detail::UniSLADImpl*>(loaded.get());
     std::vector<uchar> reloaded;
-    loadedImpl->fittedModel().localBank->getIndex().dynamicCast<HnswIndex>()->writeGraph(reloaded);
+    loadedImpl->fittedModel().banks.local->getIndex().dynamicCast<HnswIndex>()->writeGraph(reloaded);
     EXPECT_TRUE(reloaded == saved);   // the same graph, not a rebuilt one
     const std::vector<Mat> test = images(4, true, 9);
     EXPECT_EQ(detector->predictBatch(test), loaded->predictBatch(test));

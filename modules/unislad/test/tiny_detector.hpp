@@ -13,11 +13,14 @@
 
 #include <string>
 
-/** Both taps local, no grid, 8 dims, no projection. */
+/** Both taps local, no grid, 8 dims, no projection; the paper's fusion weight and the Mahalanobis
+    transform on (so that every component runs). */
 inline cv::uniSLAD::Params tinyDetectorParams(const std::string& manifest)
 {
     cv::uniSLAD::Params p;
     p.localManifest = manifest;
+    p.w = 0.5;
+    p.useMahalanobis = true;
     p.localTaps = { "map", "deep" };
     p.gridSize = 0;
     p.pretrainDims = 8;

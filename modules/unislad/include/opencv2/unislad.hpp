@@ -49,52 +49,54 @@ namespace uniSLAD {
 /** @brief The library's version, "major.minor.patch". */
 CV_EXPORTS_W String getVersionString();
 
-/** @brief All settings of a UniSLAD detector, with two presets.
+/** @brief All settings of a UniSLAD detector.
 
-Every field is saved in the model file. Defaults are those of Params::defaults(); the paper's
-settings are Params::paper().
+`Params()` is the offline default, the same as Params::defaults() (each field's default is stated in
+its comment); Params::paper() gives the paper's settings. Every field is saved in the model file.
 */
 struct CV_EXPORTS_W_SIMPLE Params
 {
     CV_WRAP Params();
 
     // --- Dual feature extractor (paper III-A) ----------------------------------------------------
-    CV_PROP_RW String localManifest;              //!< CNN backbone manifest (local branch)
-    CV_PROP_RW String globalManifest;             //!< backbone of the global branch; empty: the local one
-    CV_PROP_RW std::vector<String> localTaps;     //!< empty: the manifest's default local taps
-    CV_PROP_RW std::vector<String> globalTaps;    //!< empty: the manifest's default global taps
-    CV_PROP_RW String classTap;                   //!< empty: the manifest's default class tap
-    CV_PROP_RW int gridSize;                      //!< local grid K (28; defaults() 56; paper 56)
+    CV_PROP_RW String localManifest;              //!< CNN backbone manifest (local branch); empty: ImageNet
+                                                  //!< MobileNetV2, defaultModelDirectory() + "/mobilenet_v2_imagenet.yml",
+                                                  //!< looked up when the detector is created (empty)
+    CV_PROP_RW String globalManifest;             //!< backbone of the global branch; empty: the local one (empty)
+    CV_PROP_RW std::vector<String> localTaps;     //!< empty: the manifest's default local taps (empty)
+    CV_PROP_RW std::vector<String> globalTaps;    //!< empty: the manifest's default global taps (empty)
+    CV_PROP_RW String classTap;                   //!< empty: the manifest's default class tap (empty)
+    CV_PROP_RW int gridSize;                      //!< local grid K; 0: the first local tap's own grid (56)
     CV_PROP_RW int patchSize;                     //!< neighbourhood p of Eq. 1 (3)
-    CV_PROP_RW int pretrainDims;                  //!< per-tap dimension of the local aggregation (256; paper 1024)
-    CV_PROP_RW int localDims;                     //!< local feature dimension (512; defaults() 256; paper 1024)
+    CV_PROP_RW int pretrainDims;                  //!< per-tap dimension of the local aggregation (256)
+    CV_PROP_RW int localDims;                     //!< local feature dimension (256)
     CV_PROP_RW int backend;                       //!< ComputeBackend (COMPUTE_CPU)
     CV_PROP_RW int batchSize;                     //!< images per forward pass (8)
 
     // --- Memory banks (III-B) ---------------------------------------------------------------------
-    CV_PROP_RW double localCoresetRatio;          //!< coreset ratio of the local bank (0.1; defaults() 0.025; paper 0.2)
-    CV_PROP_RW double globalCoresetRatio;         //!< coreset ratio of the global bank (0.2; paper 0.2)
+    CV_PROP_RW double localCoresetRatio;          //!< coreset ratio of the local bank (0.025)
+    CV_PROP_RW double globalCoresetRatio;         //!< coreset ratio of the global bank (0.2)
     CV_PROP_RW int projectionDims;                //!< random projection of the coreset selection (128)
     CV_PROP_RW int regularization;                //!< MahalanobisTransform::Regularization of the patch banks (RIDGE)
-    CV_PROP_RW double regularizationEpsilon;      //!< RIDGE: ε relative to the mean variance (1e-3);
-                                                  //!< LEDOIT_WOLF: fixed shrinkage in [0, 1], -1 to estimate it
-    CV_PROP_RW int classRegularization;           //!< of the class bank (LEDOIT_WOLF, shrinkage estimated):
-                                                  //!< it holds one vector per image, far fewer than dimensions
+    CV_PROP_RW double regularizationEpsilon;      //!< RIDGE: ε relative to the mean variance;
+                                                  //!< LEDOIT_WOLF: fixed shrinkage in [0, 1], -1 to estimate it (1e-3)
+    CV_PROP_RW int classRegularization;           //!< of the class bank, which holds one vector per image, far
+                                                  //!< fewer than dimensions (LEDOIT_WOLF, shrinkage estimated)
     CV_PROP_RW int index;                         //!< IndexType of the banks' nearest-neighbour search (INDEX_AUTO)
     CV_PROP_RW int autoIndexThreshold;            //!< INDEX_AUTO: HNSW for banks of at least this many vectors,
-                                                  //!< exact below (50000; measured, see BENCHMARKS.md)
+                                                  //!< exact below; measured, see BENCHMARKS.md (50000)
     CV_PROP_RW int hnswM;                         //!< HNSW: links per node, HnswParams::M (16)
     CV_PROP_RW int hnswEfConstruction;            //!< HNSW: build candidate list, HnswParams::efConstruction (200)
     CV_PROP_RW int hnswEfSearch;                  //!< HNSW: search candidate list, HnswParams::efSearch (64)
 
     // --- Image-level distribution maps (III-C) ----------------------------------------------------
-    CV_PROP_RW int imageFeatureMode;              //!< ImageFeatureConverter::Mode (PMP_LUM; Table IV)
+    CV_PROP_RW int imageFeatureMode;              //!< ImageFeatureConverter::Mode, Table IV (PMP_LUM)
     CV_PROP_RW double q;                          //!< power of PMP, Eq. 12 (3)
     CV_PROP_RW double alpha;                      //!< trimming proportion of LUM, Eq. 13 (0.05)
     CV_PROP_RW double gaussianShrinkage;          //!< covariance shrinkage of Eq. 15; -1: Ledoit-Wolf (-1)
 
     // --- Fusion (Eq. 18, 20, 21) and decision -----------------------------------------------------
-    CV_PROP_RW double w;                          //!< patch vs image level, Eq. 21 (0.5; defaults() 0.6)
+    CV_PROP_RW double w;                          //!< patch vs image level, Eq. 21 (0.6)
     CV_PROP_RW double wI;                         //!< local vs global image score, Eq. 20 (0.2)
     CV_PROP_RW double wIG;                        //!< global-image vs class score inside S_i^g (0.5)
     CV_PROP_RW int fusion;                        //!< FusionMode (FUSION_CALIBRATED)
@@ -107,28 +109,36 @@ struct CV_EXPORTS_W_SIMPLE Params
     // --- Ablations (Table III) --------------------------------------------------------------------
     CV_PROP_RW bool useLocal;                     //!< RFE: the CNN branch (true)
     CV_PROP_RW bool useGlobal;                    //!< VFE: the transformer / global branch (true)
-    CV_PROP_RW bool useMahalanobis;               //!< MT: Mahalanobis Transform of the banks (true; false in defaults())
+    CV_PROP_RW bool useMahalanobis;               //!< MT: Mahalanobis Transform of the banks (false)
     CV_PROP_RW bool usePatchBank;                 //!< PMB: patch-level memory banks (true)
     CV_PROP_RW bool useImageDistribution;         //!< IDM: image-level distribution maps (true)
 
     // --- Determinism and resources ----------------------------------------------------------------
     CV_PROP_RW int seed;                          //!< coreset projections, hold-out split (0)
     CV_PROP_RW int numThreads;                    //!< > 0: cv::setNumThreads during fit (process-wide); 0: leave it (0)
-    CV_PROP_RW int maxFeatureMemoryMiB;           //!< bound on the patch features fit() holds at once, MiB (4096);
-                                                  //!< beyond it each training image keeps an equal seeded random
-                                                  //!< subset of its patch features for the banks; 0: no bound
+    CV_PROP_RW int maxFeatureMemoryMiB;           //!< bound on the patch features fit() holds at once, MiB; beyond
+                                                  //!< it each training image keeps an equal seeded random subset of
+                                                  //!< its patch features for the banks; 0: no bound (4096)
 
-    /** @brief The offline default: ImageNet MobileNetV2 from models/make_default_backbone.py, K = 56
-        with a local coreset ratio of 0.025 and 256-dimensional local features (chosen by measurement
-        for detect under 100 ms on 2 cores, see BENCHMARKS.md), w = 0.6 in Eq. 21 (0.5 in the paper;
-        measured, see BENCHMARKS.md), every component of the paper except
-        the Mahalanobis transform (useMahalanobis = false): with this backbone it costs 8-16 points of
-        structural I-AUROC (measured, see BENCHMARKS.md).
+    /** @brief The offline default, Params() with the backbone's manifest looked up now: ImageNet
+        MobileNetV2 from models/make_default_backbone.py for both branches; K = 56 with a local coreset
+        ratio of 0.025 and 256-dimensional local features (chosen by measurement for detect under
+        100 ms on 2 cores); w = 0.6 in Eq. 21 (the paper: 0.5); every component of the paper except the
+        Mahalanobis transform (useMahalanobis = false), which costs this backbone 8-16 points of
+        structural I-AUROC. Each choice is measured in BENCHMARKS.md.
         @param modelDir folder of the generated backbones; empty: defaultModelDirectory(). */
     CV_WRAP static Params defaults(const String& modelDir = String());
-    /** @brief The paper's settings: WRN-50-2 + ViT-B/16 (block 12), K = 56, ratios 0.2/0.2, q = 3,
-        α = 0.05, w_i = 0.2, w = 0.5. @param modelDir see defaults() @param weights "imagenet" or "random". */
+    /** @brief The paper's settings. Against Params(), it changes: the backbones (Wide-ResNet-50-2
+        layer2 + layer3 for the local branch, ViT-B/16 block 12 tokens and CLS for the global one),
+        pretrainDims = localDims = 1024, localCoresetRatio = 0.2, w = 0.5 and useMahalanobis = true
+        (K = 56, globalCoresetRatio = 0.2, q = 3, α = 0.05 and w_i = 0.2 are the same).
+        @param modelDir see defaults() @param weights "imagenet" or "random". */
     CV_WRAP static Params paper(const String& modelDir = String(), const String& weights = "imagenet");
+
+    /** @brief The dual feature extractor a detector with these parameters runs: the backbones, taps,
+        local aggregation (gridSize, patchSize, pretrainDims, localDims), backend, batch size and
+        branches of these parameters. localManifest must be set (see defaults()). */
+    CV_WRAP FeatureExtractorParams extractorParams() const;
 
     void write(FileStorage& fs) const;
     void read(const FileNode& node);
@@ -160,6 +170,19 @@ struct CV_EXPORTS_W_SIMPLE Result
     CV_PROP_RW float imageGlobal; //!< Mahalanobis score of the global image feature, raw
     CV_PROP_RW float imageClass;  //!< Mahalanobis score of the class feature, raw
     CV_PROP_RW float imageScore;  //!< S_i, Eq. 20, as fused
+};
+
+/** @brief Where the time of one detect() call went (UniSLAD::detect(image, timings)), milliseconds of
+wall-clock time. The stages add up to total but for the checks of the input. */
+struct CV_EXPORTS_W_SIMPLE StageTimings
+{
+    CV_WRAP StageTimings() : features(0), bankSearch(0), imageLevel(0), fusion(0), anomalyMap(0), total(0) {}
+    CV_PROP_RW double features;    //!< preprocessing, backbone(s), local aggregation, image-level pooling (III-A, III-C)
+    CV_PROP_RW double bankSearch;  //!< nearest-neighbour search of the local, global and class banks (Eq. 16-17)
+    CV_PROP_RW double imageLevel;  //!< Mahalanobis distances to the image-level Gaussians (Eq. 19)
+    CV_PROP_RW double fusion;      //!< score fusion (Eq. 18, 20, 21)
+    CV_PROP_RW double anomalyMap;  //!< upsampling and blur of the fused patch map
+    CV_PROP_RW double total;       //!< the whole call
 };
 
 /** @brief The UniSLAD detector: fit on nominal images, then score new ones.
@@ -195,8 +218,9 @@ public:
     /** @brief Progress of fit(): stage name, items done, items in the stage. */
     typedef std::function<void(const String& stage, int done, int total)> ProgressCallback;
 
-    /** @brief An unfitted detector (empty() is true until fit() or load()). */
-    CV_WRAP static Ptr<UniSLAD> create(const Params& params = Params::defaults());
+    /** @brief An unfitted detector (empty() is true until fit() or load()). An empty
+        Params::localManifest is resolved to the default backbone here. */
+    CV_WRAP static Ptr<UniSLAD> create(const Params& params = Params());
 
     /** @brief Loads a model file written by save(); raises cv::Exception naming the file when it is
         missing, truncated, corrupt, of a newer format, or when a backbone's hash does not match.
@@ -220,6 +244,14 @@ public:
     CV_WRAP virtual Result detect(InputArray image) const = 0;
     /** @brief detect() for several images. */
     CV_WRAP virtual std::vector<Result> detectBatch(InputArrayOfArrays images) const = 0;
+    /** @brief detect() that also reports the time of each stage (for profiling; `unislad bench`).
+        @param image the image
+        @param timings filled with this call's stage times */
+    virtual Result detect(InputArray image, StageTimings& timings) const = 0;
+    /** @brief The shape of a fitted memory bank: Size(dimensions, vectors), or an empty Size when the
+        detector has no such bank (not fitted, or switched off by Params).
+        @param bank "local", "global" or "class" */
+    CV_WRAP virtual Size getBankSize(const String& bank) const = 0;
 
     /** @brief Writes the model file (atomically: a temporary file renamed over the target). */
     CV_WRAP virtual void save(const String& path) const CV_OVERRIDE = 0;

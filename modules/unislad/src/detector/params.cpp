@@ -6,44 +6,39 @@
 namespace cv {
 namespace uniSLAD {
 
+// Params() is Params::defaults() but for the backbone, which is looked up (resolveBackbones) when a
+// detector is created, so that building the struct touches no file system and reads no environment.
 Params::Params()
-    : gridSize(28), patchSize(3), pretrainDims(256), localDims(512), backend(COMPUTE_CPU), batchSize(8),
-      localCoresetRatio(0.1), globalCoresetRatio(0.2), projectionDims(128),
+    : gridSize(56), patchSize(3), pretrainDims(256), localDims(256), backend(COMPUTE_CPU), batchSize(8),
+      localCoresetRatio(0.025), globalCoresetRatio(0.2), projectionDims(128),
       regularization(MahalanobisTransform::RIDGE), regularizationEpsilon(1e-3),
       classRegularization(MahalanobisTransform::LEDOIT_WOLF), index(INDEX_AUTO), autoIndexThreshold(50000),
       hnswM(16), hnswEfConstruction(200), hnswEfSearch(64),
       imageFeatureMode(ImageFeatureConverter::PMP_LUM), q(3.0), alpha(0.05), gaussianShrinkage(-1.0),
-      w(0.5), wI(0.2), wIG(0.5), fusion(FUSION_CALIBRATED), calibrationFraction(0.2),
+      w(0.6), wI(0.2), wIG(0.5), fusion(FUSION_CALIBRATED), calibrationFraction(0.2),
       thresholdQuantile(0.99), thresholdMargin(0.5), mapSigma(4.0),
-      useLocal(true), useGlobal(true), useMahalanobis(true), usePatchBank(true), useImageDistribution(true),
+      useLocal(true), useGlobal(true), useMahalanobis(false), usePatchBank(true), useImageDistribution(true),
       seed(0), numThreads(0), maxFeatureMemoryMiB(4096)
 {
-    localManifest = defaultModelDirectory() + "/mobilenet_v2_imagenet.yml";
+    // Why these values (each measured on the synthetic MVTec LOCO style sets, BENCHMARKS.md):
+    // * K = 56 is MobileNetV2's native resolution of block_2_add at 224 px; with the local bank and
+    //   feature size cut to keep detect under 100 ms (ratio 0.025: the bank of K = 28 at ratio 0.1;
+    //   256 dimensions) it scored 75.5 mean I-AUROC, 0.8 below the best setting tried (K = 56, 512
+    //   dimensions, 93 ms) and 2.3 above K = 28 ("Local grid K").
+    // * Eq. 21's w = 0.5 left this setting 1.5 structural points below its own PatchCore-only ablation
+    //   (73.4 vs 74.9); w = 0.6 gives 76.2 / 75.0 (logical / structural) against PatchCore's 63.0 / 74.9
+    //   ("Detector accuracy"). Params::paper() keeps the paper's 0.5.
+    // * With MobileNetV2's features the Mahalanobis transform lowers structural I-AUROC by 8-16 points at
+    //   every regularisation tried (ε 1e-3 to 100, Ledoit-Wolf), because its row normalisation (Eq. 10)
+    //   discards the activation magnitude that carries small defects. The paper preset keeps it.
+    // * The default local taps have few channels (block_2_add 24, block_5_add 32): their 3x3
+    //   neighbourhoods hold 216 and 288 values, so 256 per tap (pretrainDims) keeps nearly all of it.
 }
 
 Params Params::defaults(const String& modelDir)
 {
     Params p;
-    const FeatureExtractorParams f = FeatureExtractorParams::defaults(modelDir);
-    p.localManifest = f.localManifest;
-    p.globalManifest = f.globalManifest;
-    p.pretrainDims = f.localAggregation.pretrainDims;
-    // K = 56 is MobileNetV2's native resolution of block_2_add at 224 px; with the local bank and
-    // feature size cut to keep detect under 100 ms (ratio 0.025: the bank of K = 28 at ratio 0.1;
-    // 256 dimensions) it scored 75.5 mean I-AUROC on the synthetic LOCO set, 0.8 below the best
-    // setting tried (K = 56, 512 dimensions, 93 ms) and 2.3 above K = 28 (BENCHMARKS.md, "Local grid K").
-    p.gridSize = 56;
-    p.localDims = 256;
-    p.localCoresetRatio = 0.025;
-    // Eq. 21's w = 0.5 left this setting 1.5 structural points below its own PatchCore-only ablation
-    // (73.4 vs 74.9); w = 0.6 gives 76.2 / 75.0 (logical / structural) against PatchCore's 63.0 / 74.9
-    // (BENCHMARKS.md, "Detector accuracy"). Params::paper() keeps the paper's 0.5.
-    p.w = 0.6;
-    // Measured on the synthetic MVTec LOCO style sets (BENCHMARKS.md, "Detector accuracy"): with
-    // MobileNetV2's features the Mahalanobis transform lowers structural I-AUROC by 8-16 points at every
-    // regularisation tried (ε 1e-3 to 100, Ledoit-Wolf), because its row normalisation (Eq. 10) discards
-    // the activation magnitude that carries small defects. The paper preset keeps it.
-    p.useMahalanobis = false;
+    p.localManifest = FeatureExtractorParams::defaults(modelDir).localManifest;
     return p;
 }
 
@@ -62,6 +57,7 @@ Params Params::paper(const String& modelDir, const String& weights)
     p.alpha = 0.05;
     p.wI = 0.2;
     p.w = 0.5;
+    p.useMahalanobis = true;
     return p;
 }
 

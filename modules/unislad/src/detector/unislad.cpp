@@ -1,11 +1,17 @@
 // This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
 // LICENSE file found in the top-level directory of this distribution.
+//
+// The detector's orchestration, stage by stage (paper Fig. 2):
+//   fit    = extract features → fit the memory banks → fit the image-level Gaussians → calibrate
+//   detect = extract features → score (banks, Gaussians) → fuse → anomaly map
+// Each stage is one call into its folder; what the stages decide lives there, not here.
 #include "precomp.hpp"
 #include "detector/unislad_impl.hpp"
+#include "detector/component_params.hpp"
+#include "detector/fit_plan.hpp"
+#include "scoring/anomaly_map.hpp"
 
-#include <opencv2/imgproc.hpp>
-
-#include <numeric>
+#include <chrono>
 
 namespace cv {
 namespace uniSLAD {
@@ -39,14 +45,28 @@ private:
     bool active_;
 };
 
-/** Quantile with linear interpolation between order statistics (numpy's default). */
-double quantile(std::vector<double> v, double p)
+/** Adds the wall time from construction (or the last lap) to a field of StageTimings, when timing. */
+class Stopwatch
 {
-    std::sort(v.begin(), v.end());
-    const double pos = p * (v.size() - 1);
-    const size_t lo = (size_t)std::floor(pos), hi = std::min(lo + 1, v.size() - 1);
-    return v[lo] + (pos - lo) * (v[hi] - v[lo]);
-}
+public:
+    explicit Stopwatch(StageTimings* t) : timings_(t), start_(std::chrono::steady_clock::now()), last_(start_) {}
+    void lap(double StageTimings::*field)
+    {
+        if (!timings_)
+            return;
+        const auto now = std::chrono::steady_clock::now();
+        timings_->*field += std::chrono::duration<double, std::milli>(now - last_).count();
+        last_ = now;
+    }
+    void finish()
+    {
+        if (timings_)
+            timings_->total = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_).count();
+    }
+private:
+    StageTimings* timings_;
+    std::chrono::steady_clock::time_point start_, last_;
+};
 
 void report(const UniSLAD::ProgressCallback* progress, const char* stage, int done, int total)
 {
@@ -56,342 +76,58 @@ void report(const UniSLAD::ProgressCallback* progress, const char* stage, int do
 
 } // namespace
 
-void validateParams(const Params& p)
-{
-    const char* f = "UniSLAD";
-    auto positive = [&](int v, const char* name) {
-        if (v < 1)
-            CV_Error(Error::StsOutOfRange, format("%s: params.%s: expected >= 1, found %d", f, name, v));
-    };
-    if (p.localManifest.empty())
-        CV_Error(Error::StsBadArg, format("%s: params.localManifest: expected a backbone manifest path, found an empty string", f));
-    if (p.gridSize < 0)
-        CV_Error(Error::StsOutOfRange, format("%s: params.gridSize: expected >= 0, found %d", f, p.gridSize));
-    positive(p.patchSize, "patchSize");
-    positive(p.pretrainDims, "pretrainDims");
-    positive(p.localDims, "localDims");
-    positive(p.batchSize, "batchSize");
-    checkValueRange(p.localCoresetRatio, 0, 1, f, "params.localCoresetRatio", true, false);
-    checkValueRange(p.globalCoresetRatio, 0, 1, f, "params.globalCoresetRatio", true, false);
-    checkValueRange(p.w, 0, 1, f, "params.w");
-    checkValueRange(p.wI, 0, 1, f, "params.wI");
-    checkValueRange(p.wIG, 0, 1, f, "params.wIG");
-    checkValueRange(p.calibrationFraction, 0, 1, f, "params.calibrationFraction", true, true);
-    checkValueRange(p.thresholdQuantile, 0, 1, f, "params.thresholdQuantile");
-    checkValueRange(p.thresholdMargin, 0, 1e6, f, "params.thresholdMargin");
-    checkValueRange(p.mapSigma, 0, 1e3, f, "params.mapSigma");
-    checkValueRange(p.q, 0, 1e3, f, "params.q", true, false);
-    checkValueRange(p.alpha, 0, 0.5, f, "params.alpha", false, true);
-    for (int r : { p.regularization, p.classRegularization })
-        if (r != MahalanobisTransform::RIDGE && r != MahalanobisTransform::LEDOIT_WOLF)
-            CV_Error(Error::StsOutOfRange, format("%s: params.regularization, params.classRegularization: expected RIDGE (0) "
-                                                  "or LEDOIT_WOLF (1), found %d", f, r));
-    if (p.regularization == MahalanobisTransform::RIDGE)
-        checkValueRange(p.regularizationEpsilon, 0, 1e6, f, "params.regularizationEpsilon (ridge)");
-    else if (p.regularizationEpsilon != -1.0)
-        checkValueRange(p.regularizationEpsilon, 0, 1, f, "params.regularizationEpsilon (Ledoit-Wolf shrinkage, -1: estimate)");
-    if (p.fusion != FUSION_RAW && p.fusion != FUSION_CALIBRATED)
-        CV_Error(Error::StsOutOfRange, format("%s: params.fusion: expected FUSION_RAW (0) or FUSION_CALIBRATED (1), found %d", f, p.fusion));
-    if (!p.useLocal && !p.useGlobal)
-        CV_Error(Error::StsBadArg, format("%s: params.useLocal, params.useGlobal: expected at least one branch, found both off", f));
-    if (!p.usePatchBank && !p.useImageDistribution)
-        CV_Error(Error::StsBadArg, format("%s: params.usePatchBank, params.useImageDistribution: expected at least one, found both off", f));
-    if (p.index != INDEX_EXACT && p.index != INDEX_HNSW && p.index != INDEX_AUTO)
-        CV_Error(Error::StsOutOfRange, format("%s: params.index: expected INDEX_EXACT (0), INDEX_HNSW (1) or INDEX_AUTO (2), found %d",
-                                              f, p.index));
-    positive(p.autoIndexThreshold, "autoIndexThreshold");
-    if (p.hnswM < 2 || p.hnswM > 2048)
-        CV_Error(Error::StsOutOfRange, format("%s: params.hnswM: expected a value in [2, 2048], found %d", f, p.hnswM));
-    positive(p.hnswEfConstruction, "hnswEfConstruction");
-    positive(p.hnswEfSearch, "hnswEfSearch");
-    if (p.maxFeatureMemoryMiB < 0)
-        CV_Error(Error::StsOutOfRange, format("%s: params.maxFeatureMemoryMiB: expected >= 0 (0: no bound), found %d", f,
-                                              p.maxFeatureMemoryMiB));
-}
-
-MemoryBankParams bankParams(const Params& p)
-{
-    MemoryBankParams bp;
-    bp.projectionDims = p.projectionDims;
-    bp.mahalanobis = p.useMahalanobis;
-    bp.regularization = p.regularization;
-    bp.epsilon = p.regularizationEpsilon;
-    bp.index = p.index;
-    bp.autoIndexThreshold = p.autoIndexThreshold;
-    bp.hnswM = p.hnswM;
-    bp.hnswEfConstruction = p.hnswEfConstruction;
-    bp.hnswEfSearch = p.hnswEfSearch;
-    return bp;
-}
-
-FeatureSet FeatureSet::subset(const std::vector<int>& images) const
-{
-    FeatureSet s;
-    s.count = (int)images.size();
-    s.localCells = localCells;
-    s.globalCells = globalCells;
-    if (localCells > 0)
-        s.local.create(s.count * localCells, local.cols, CV_32F);
-    if (globalCells > 0) {
-        s.global.create(s.count * globalCells, global.cols, CV_32F);
-        s.cls.create(s.count, cls.cols, CV_32F);
-    }
-    if (!localImage.empty())
-        s.localImage.create(s.count, localImage.cols, CV_32F);
-    if (!globalImage.empty())
-        s.globalImage.create(s.count, globalImage.cols, CV_32F);
-    for (int j = 0; j < s.count; ++j) {
-        if (localCells > 0)
-            localOf(images[j]).copyTo(s.localOf(j));
-        if (globalCells > 0) {
-            globalOf(images[j]).copyTo(s.globalOf(j));
-            cls.row(images[j]).copyTo(s.cls.row(j));
-        }
-        if (!localImage.empty())
-            localImage.row(images[j]).copyTo(s.localImage.row(j));
-        if (!globalImage.empty())
-            globalImage.row(images[j]).copyTo(s.globalImage.row(j));
-    }
-    return s;
-}
-
-UniSLADImpl::UniSLADImpl(const Params& params) : params_(params)
+UniSLADImpl::UniSLADImpl(const Params& params) : params_(resolveBackbones(params))
 {
     validateParams(params_);
 }
 
-FusionWeights UniSLADImpl::weights() const
+const FeatureStage& UniSLADImpl::features() const
 {
-    FusionWeights w;
-    w.w = params_.w;
-    w.wI = params_.wI;
-    w.wIG = params_.wIG;
-    return w;
-}
-
-FeatureExtractorParams extractorParams(const Params& p)
-{
-    FeatureExtractorParams fp;
-    fp.localManifest = p.localManifest;
-    fp.globalManifest = p.globalManifest;
-    fp.localTaps = p.localTaps;
-    fp.globalTaps = p.globalTaps;
-    fp.classTap = p.classTap;
-    fp.localAggregation.patchSize = p.patchSize;
-    fp.localAggregation.gridSize = p.gridSize;
-    fp.localAggregation.pretrainDims = p.pretrainDims;
-    fp.localAggregation.targetDims = p.localDims;
-    fp.backend = p.backend;
-    fp.batchSize = p.batchSize;
-    fp.useLocal = p.useLocal;
-    fp.useGlobal = p.useGlobal;
-    return fp;
-}
-
-void UniSLADImpl::ensureExtractor() const
-{
-    if (extractor_)
-        return;
-    extractor_ = DualFeatureExtractor::create(extractorParams(params_));
-}
-
-ImageFeatureConverter::Params UniSLADImpl::converterParams() const
-{
-    ImageFeatureConverter::Params cp;
-    cp.mode = params_.imageFeatureMode;
-    cp.q = params_.q;
-    cp.alpha = params_.alpha;
-    return cp;
-}
-
-namespace {
-
-/** Copies `keep` of the rows of one image's patch features, chosen by a seeded partial shuffle and kept
-    in their original order, into dst. */
-void sampleRows(const Mat& src, int keep, uint64 seed, Mat dst)
-{
-    std::vector<int> order(src.rows);
-    std::iota(order.begin(), order.end(), 0);
-    RNG rng(seed);
-    for (int i = 0; i < keep; ++i)
-        std::swap(order[i], order[i + rng.uniform(0, src.rows - i)]);
-    std::sort(order.begin(), order.begin() + keep);
-    for (int i = 0; i < keep; ++i)
-        src.row(order[i]).copyTo(dst.row(i));
-}
-
-/** Image-level features of each image's patches: rows of `patches` image-major, `cells` per image. */
-void imageFeaturesOf(const ImageFeatureConverter& converter, const Mat& patches, int n, int cells, Mat& out)
-{
-    std::vector<Mat> sets;
-    for (int i = 0; i < n; ++i)
-        sets.push_back(patches.rowRange(i * cells, (i + 1) * cells));
-    converter.convertBatch(sets, out);
-}
-
-} // namespace
-
-FeatureSet UniSLADImpl::extract(const std::vector<Mat>& images, const ProgressCallback* progress, int keepLocal,
-                                int keepGlobal) const
-{
-    CV_Assert(extractor_);
-    FeatureSet f;
-    f.count = (int)images.size();
-    const int cellsL = extractor_->localGrid() * extractor_->localGrid();
-    const int cellsG = extractor_->globalGrid() * extractor_->globalGrid();
-    f.localCells = keepLocal > 0 ? std::min(keepLocal, cellsL) : cellsL;
-    f.globalCells = keepGlobal > 0 ? std::min(keepGlobal, cellsG) : cellsG;
-    if (f.localCells > 0)
-        f.local.create(f.count * f.localCells, extractor_->localDims(), CV_32F);
-    if (f.globalCells > 0) {
-        f.global.create(f.count * f.globalCells, extractor_->globalDims(), CV_32F);
-        f.cls.create(f.count, extractor_->classDims(), CV_32F);
+    if (!features_) {
+        const Ptr<ImageFeatureConverter> converter =
+            params_.useImageDistribution ? ImageFeatureConverter::create(converterParams(params_)) : Ptr<ImageFeatureConverter>();
+        features_ = makePtr<FeatureStage>(DualFeatureExtractor::create(params_.extractorParams()), converter, params_.batchSize);
     }
-    Ptr<ImageFeatureConverter> converter;
-    if (params_.useImageDistribution)
-        converter = ImageFeatureConverter::create(converterParams());
-    // Copies one batch's rows (all, or a per-image subset) and their image-level features into the set.
-    auto store = [&](const Mat& batch, int cells, int keep, int start, int n, Mat& rows, Mat& image, uint64 salt) {
-        if (cells == 0)
-            return;
-        if (converter) {
-            Mat features;
-            imageFeaturesOf(*converter, batch, n, cells, features);
-            if (image.empty())
-                image.create(f.count, features.cols, CV_32F);
-            features.copyTo(image.rowRange(start, start + n));
-        }
-        if (keep == cells) {
-            batch.copyTo(rows.rowRange(start * cells, (start + n) * cells));
-            return;
-        }
-        for (int j = 0; j < n; ++j)
-            sampleRows(batch.rowRange(j * cells, (j + 1) * cells), keep,
-                       ((uint64)(uint32_t)params_.seed << 32) ^ (salt * (uint64)(start + j + 1)),
-                       rows.rowRange((start + j) * keep, (start + j + 1) * keep));
-    };
-    const int step = params_.batchSize;
-    for (int start = 0; start < f.count; start += step) {
-        const int end = std::min(f.count, start + step);
-        Mat local, global, cls;
-        extractor_->extract(std::vector<Mat>(images.begin() + start, images.begin() + end), local, global, cls);
-        store(local, cellsL, f.localCells, start, end - start, f.local, f.localImage, 0x9E3779B97F4A7C15ull);
-        store(global, cellsG, f.globalCells, start, end - start, f.global, f.globalImage, 0xC2B2AE3D27D4EB4Full);
-        if (cellsG > 0)
-            cls.copyTo(f.cls.rowRange(start, end));
-        report(progress, "features", end, f.count);
-    }
-    return f;
+    return *features_;
 }
 
-void UniSLADImpl::scoreInBatches(const FittedModel& m, const std::vector<Mat>& images, const ProgressCallback* progress,
-                                 std::vector<ComponentScores>& out) const
+const CalibrationStats* UniSLADImpl::fusionStats() const
 {
-    const int n = (int)images.size(), step = params_.batchSize;
-    for (int start = 0; start < n; start += step) {
-        const int end = std::min(n, start + step);
-        const FeatureSet f = extract(std::vector<Mat>(images.begin() + start, images.begin() + end), nullptr);
-        for (int i = 0; i < f.count; ++i)
-            out.push_back(componentsWith(m, f, i));
-        report(progress, "calibration", end, n);
-    }
+    return params_.fusion == FUSION_CALIBRATED ? &stats_ : nullptr;
+}
+
+FeatureSet UniSLADImpl::extract(const std::vector<Mat>& images) const
+{
+    return features().extract(images);
 }
 
 FittedModel UniSLADImpl::fitModel(const FeatureSet& f, const ProgressCallback* progress) const
 {
     FittedModel m;
-    MemoryBankParams bp = bankParams(params_);
-    if (params_.usePatchBank) {
-        if (params_.useLocal) {
-            report(progress, "local bank", 0, 1);
-            bp.coresetRatio = params_.localCoresetRatio;
-            bp.seed = params_.seed;
-            m.localBank = MemoryBank::create(bp);
-            m.localBank->fit(f.local);
-            report(progress, "local bank", 1, 1);
-        }
-        if (params_.useGlobal) {
-            report(progress, "global bank", 0, 1);
-            bp.coresetRatio = params_.globalCoresetRatio;
-            bp.seed = params_.seed + 1;
-            m.globalBank = MemoryBank::create(bp);
-            m.globalBank->fit(f.global);
-            report(progress, "global bank", 1, 1);
-        }
-        if (params_.useLocal && params_.useGlobal) {
-            // Class bank: every class feature (no coreset), searched by inner product (Eq. 17). With
-            // one vector per image there are far fewer samples than dimensions: a ridge would weight
-            // every direction unseen in training ~1/sqrt(ε) times more than a typical one, so that any
-            // new image is nearly orthogonal to the bank and w_p collapses to 0. Ledoit-Wolf shrinkage
-            // (estimated) keeps the transform well-conditioned.
-            bp.coresetRatio = 1.0;
-            bp.regularization = params_.classRegularization;
-            bp.epsilon = params_.classRegularization == MahalanobisTransform::RIDGE ? params_.regularizationEpsilon : -1.0;
-            bp.metric = NearestNeighborIndex::INNER_PRODUCT;
-            m.classBank = MemoryBank::create(bp);
-            m.classBank->fit(f.cls);
-        }
-    }
-    if (params_.useImageDistribution) {
-        GaussianModel::Params gp;
-        gp.shrinkage = params_.gaussianShrinkage;
-        auto gaussianOf = [&](const Mat& x) {
-            Ptr<GaussianModel> g = GaussianModel::create(gp);
-            g->fit(x);
-            return g;
-        };
-        if (params_.useLocal) {
-            CV_Assert(f.localImage.rows == f.count);
-            m.localImageFeatures = f.localImage.clone();
-            m.localGaussian = gaussianOf(m.localImageFeatures);
-        }
-        if (params_.useGlobal) {
-            CV_Assert(f.globalImage.rows == f.count);
-            m.globalImageFeatures = f.globalImage.clone();
-            m.globalGaussian = gaussianOf(m.globalImageFeatures);
-            m.classFeatures = f.cls.clone();
-            m.classGaussian = gaussianOf(m.classFeatures);
-        }
-        report(progress, "distributions", 1, 1);
-    }
+    m.banks = PatchBanks::fit(params_, f, progress);
+    m.distributions = ImageDistributions::fit(params_, f, progress);
     return m;
 }
 
-ComponentScores UniSLADImpl::componentsWith(const FittedModel& m, const FeatureSet& f, int i) const
+ComponentScores UniSLADImpl::scoreComponents(const FittedModel& m, const FeatureSet& f, int i)
 {
     ComponentScores c;
-    const int k = (int)std::lround(std::sqrt((double)f.localCells));
-    const int g = (int)std::lround(std::sqrt((double)f.globalCells));
-    if (m.localBank) {
-        Mat d;
-        m.localBank->nearest(f.localOf(i), d);
-        c.patchLocal = d.reshape(1, k).clone();
-    }
-    if (m.globalBank) {
-        Mat d;
-        m.globalBank->nearest(f.globalOf(i), d);
-        c.patchGlobal = d.reshape(1, g).clone();
-    }
-    if (m.classBank) {
-        Mat ip;
-        m.classBank->nearest(f.cls.row(i), ip);
-        c.classWeight = std::min(1.f, std::max(0.f, ip.at<float>(0)));
-    }
-    if (m.localGaussian) {
-        CV_Assert(f.localImage.rows == f.count);
-        c.imageLocal = (float)m.localGaussian->distance(f.localImage.row(i));
-    }
-    if (m.globalGaussian) {
-        CV_Assert(f.globalImage.rows == f.count);
-        c.imageGlobal = (float)m.globalGaussian->distance(f.globalImage.row(i));
-        c.imageClass = (float)m.classGaussian->distance(f.cls.row(i));
-    }
+    m.banks.score(f, i, c);
+    m.distributions.score(f, i, c);
     return c;
 }
 
-ComponentScores UniSLADImpl::components(const FeatureSet& f, int i) const
+void UniSLADImpl::scoreInBatches(const FittedModel& m, const std::vector<Mat>& images, const ProgressCallback* progress,
+                                 std::vector<ComponentScores>& out) const
 {
-    return componentsWith(model_, f, i);
+    const int n = (int)images.size(), step = features().batchSize();
+    for (int start = 0; start < n; start += step) {
+        const int end = std::min(n, start + step);
+        const FeatureSet f = features().extract(std::vector<Mat>(images.begin() + start, images.begin() + end));
+        for (int i = 0; i < f.count; ++i)
+            out.push_back(scoreComponents(m, f, i));
+        report(progress, "calibration", end, n);
+    }
 }
 
 void UniSLADImpl::fit(InputArrayOfArrays images)
@@ -407,7 +143,7 @@ void UniSLADImpl::fit(InputArrayOfArrays images, InputArrayOfArrays calibrationI
 void UniSLADImpl::fit(InputArrayOfArrays _images, InputArrayOfArrays _calibration, const ProgressCallback& progress)
 {
     // A failed fit (bad image, out of memory, a callback that throws) leaves the detector as it was.
-    const Ptr<DualFeatureExtractor> oldExtractor = extractor_;
+    const Ptr<FeatureStage> oldFeatures = features_;
     const std::vector<std::pair<String, String>> oldBackbones = backbones_;
     const FittedModel oldModel = model_;
     const CalibrationStats oldStats = stats_;
@@ -416,7 +152,7 @@ void UniSLADImpl::fit(InputArrayOfArrays _images, InputArrayOfArrays _calibratio
     try {
         fitOrThrow(_images, _calibration, progress);
     } catch (...) {
-        extractor_ = oldExtractor;
+        features_ = oldFeatures;
         backbones_ = oldBackbones;
         model_ = oldModel;
         stats_ = oldStats;
@@ -439,10 +175,10 @@ void UniSLADImpl::fitOrThrow(InputArrayOfArrays _images, InputArrayOfArrays _cal
                                            given ? "" : " (some are held out for calibration)", (int)train.size()));
 
     fitted_ = false;
-    extractor_.release();
-    ensureExtractor();
+    features_.release();
+    const DualFeatureExtractor& extractor = *features().extractor();
     backbones_.clear();
-    for (const Ptr<Backbone>& b : { extractor_->localBackbone(), extractor_->globalBackbone() }) {
+    for (const Ptr<Backbone>& b : { extractor.localBackbone(), extractor.globalBackbone() }) {
         if (!b)
             continue;  // a branch switched off
         const BackboneManifest m = b->manifest();
@@ -450,108 +186,87 @@ void UniSLADImpl::fitOrThrow(InputArrayOfArrays _images, InputArrayOfArrays _cal
             backbones_.push_back({ m.manifestPath, m.sha256 });
     }
 
-    // Seeded hold-out (when no calibration images are given): scored by a model of the other images.
+    // Calibration images: given, or a seeded hold-out scored by a model of the other training images.
     const int n = (int)train.size();
-    std::vector<int> heldOut, rest;
-    if (!given) {
-        std::vector<int> order(n);
-        std::iota(order.begin(), order.end(), 0);
-        RNG rng((uint64)params_.seed + 0x5eed);
-        randShuffle(order, 1.0, &rng);
-        const int held = std::min(n - 2, std::max(1, (int)std::lround(params_.calibrationFraction * n)));
-        heldOut.assign(order.begin(), order.begin() + held);
-        rest.assign(order.begin() + held, order.end());
-        std::sort(heldOut.begin(), heldOut.end());
-        std::sort(rest.begin(), rest.end());
-    }
+    const HoldOut split = given ? HoldOut() : HoldOut::split(n, params_.calibrationFraction, params_.seed);
+    const PatchSampling sampling = patchSampling(params_, extractor, n, (int)split.rest.size());
 
-    // Memory bound: the patch features of all images, plus the copy of the non-held-out ones while the
-    // calibration model is fitted, must fit in maxFeatureMemoryMiB; otherwise every image keeps the same
-    // share of its patch rows.
-    const int cellsL = extractor_->localGrid() * extractor_->localGrid();
-    const int cellsG = extractor_->globalGrid() * extractor_->globalGrid();
-    const double bytesPerImage = 4.0 * ((double)cellsL * extractor_->localDims() + (double)cellsG * extractor_->globalDims());
-    const double needed = n * bytesPerImage * (1.0 + (double)rest.size() / n);
-    const double budget = params_.maxFeatureMemoryMiB * 1048576.0;
-    int keepL = 0, keepG = 0;
-    if (params_.maxFeatureMemoryMiB > 0 && needed > budget) {
-        const double share = budget / needed;
-        keepL = cellsL > 0 ? std::max(1, (int)std::floor(share * cellsL)) : 0;
-        keepG = cellsG > 0 ? std::max(1, (int)std::floor(share * cellsG)) : 0;
-        CV_LOG_INFO(NULL, "UniSLAD::fit: " << n << " images need " << (int)(needed / 1048576.0) << " MiB of patch features, over "
-                    "maxFeatureMemoryMiB = " << params_.maxFeatureMemoryMiB << ": keeping a seeded random " << keepL << " of "
-                    << cellsL << " local and " << keepG << " of " << cellsG << " global patch features per image for the banks");
-    }
-    const bool sampled = keepL > 0 || keepG > 0;
-
-    const FeatureSet features = extract(train, &progress, keepL, keepG);
+    // 1. Features.
+    const FeatureSet trainFeatures = features().extract(train, &progress, sampling);
+    // 2-3. Banks and image-level Gaussians, and the nominal component scores to calibrate on.
     std::vector<ComponentScores> nominal;
     if (given) {
-        model_ = fitModel(features, &progress);
+        model_ = fitModel(trainFeatures, &progress);
         scoreInBatches(model_, calibration, &progress, nominal);
     } else {
-        const FittedModel partial = fitModel(features.subset(rest), &progress);
-        if (!sampled) {
-            for (int i : heldOut)
-                nominal.push_back(componentsWith(partial, features, i));
+        const FittedModel partial = fitModel(trainFeatures.subset(split.rest), &progress);
+        if (!trainFeatures.sampled()) {
+            for (int i : split.heldOut)
+                nominal.push_back(scoreComponents(partial, trainFeatures, i));
         } else {
             // The subsampled features cannot be scored: the held-out images are extracted again in full.
             std::vector<Mat> images;
-            for (int i : heldOut)
+            for (int i : split.heldOut)
                 images.push_back(train[i]);
             scoreInBatches(partial, images, &progress, nominal);
         }
-        model_ = fitModel(features, &progress);
+        model_ = fitModel(trainFeatures, &progress);
     }
-    stats_ = calibrate(nominal, weights());
+    // 4. Calibration and threshold.
+    const FusionWeights weights = fusionWeights(params_);
+    stats_ = calibrate(nominal, weights);
     std::vector<double> scores;
     for (const ComponentScores& c : nominal)
-        scores.push_back(fuseScores(c, weights(), params_.fusion == FUSION_CALIBRATED ? &stats_ : nullptr).score);
-    const ScoreStats s = ScoreStats::of(scores);
-    threshold_ = (float)(quantile(scores, params_.thresholdQuantile) + params_.thresholdMargin * (scores.size() > 1 ? s.std : 0.0));
+        scores.push_back(fuseScores(c, weights, fusionStats()).score);
+    threshold_ = (float)decisionThreshold(scores, params_.thresholdQuantile, params_.thresholdMargin);
     fitted_ = true;
     report(&progress, "done", 1, 1);
 }
 
-Result UniSLADImpl::resultFor(const FeatureSet& f, int i, const Size& imageSize, bool withMap) const
-{
-    const ComponentScores c = components(f, i);
-    const FusedScores fused = fuseScores(c, weights(), params_.fusion == FUSION_CALIBRATED ? &stats_ : nullptr);
-    Result r;
-    r.score = (float)fused.score;
-    r.threshold = threshold_;
-    r.isAnomaly = r.score > threshold_;
-    double v = 0;
-    if (!c.patchLocal.empty()) { minMaxLoc(c.patchLocal, nullptr, &v); r.patchLocal = (float)v; }
-    if (!c.patchGlobal.empty()) { minMaxLoc(c.patchGlobal, nullptr, &v); r.patchGlobal = (float)v; }
-    r.classWeight = std::isnan(c.classWeight) ? 0.f : c.classWeight;
-    r.patchScore = (float)fused.patchScore;
-    r.imageLocal = std::isnan(c.imageLocal) ? 0.f : c.imageLocal;
-    r.imageGlobal = std::isnan(c.imageGlobal) ? 0.f : c.imageGlobal;
-    r.imageClass = std::isnan(c.imageClass) ? 0.f : c.imageClass;
-    r.imageScore = (float)fused.imageScore;
-    if (withMap) {
-        if (fused.patchMap.empty()) {
-            r.anomalyMap = Mat(imageSize, CV_32F, Scalar(r.score));  // image-level only: one value everywhere
-        } else {
-            resize(fused.patchMap, r.anomalyMap, imageSize, 0, 0, INTER_LINEAR);
-            if (params_.mapSigma > 0)
-                GaussianBlur(r.anomalyMap, r.anomalyMap, Size(), params_.mapSigma, params_.mapSigma, BORDER_REFLECT);
-        }
-    }
-    return r;
-}
-
-std::vector<Result> UniSLADImpl::detectBatch(InputArrayOfArrays _images) const
+std::vector<Result> UniSLADImpl::score(InputArrayOfArrays _images, const char* func, bool withMap,
+                                       StageTimings* timings) const
 {
     if (!fitted_)
-        CV_Error(Error::StsError, "UniSLAD::detect: the detector is not fitted: call fit() or load a model first");
-    const std::vector<Mat> images = imagesOf(_images, "UniSLAD::detect", "images");
-    const FeatureSet f = extract(images, nullptr);
+        CV_Error(Error::StsError, format("%s: the detector is not fitted: call fit() or load a model first", func));
+    const std::vector<Mat> images = imagesOf(_images, func, "images");
+    Stopwatch clock(timings);
+    const FeatureSet f = features().extract(images);
+    clock.lap(&StageTimings::features);
+    const FusionWeights weights = fusionWeights(params_);
     std::vector<Result> results(images.size());
-    for (size_t i = 0; i < images.size(); ++i)
-        results[i] = resultFor(f, (int)i, images[i].size(), true);
+    for (int i = 0; i < f.count; ++i) {
+        ComponentScores c;
+        model_.banks.score(f, i, c);
+        clock.lap(&StageTimings::bankSearch);
+        model_.distributions.score(f, i, c);
+        clock.lap(&StageTimings::imageLevel);
+        const FusedScores fused = fuseScores(c, weights, fusionStats());
+        Result& r = results[i];
+        r.score = (float)fused.score;
+        r.threshold = threshold_;
+        r.isAnomaly = r.score > threshold_;
+        double v = 0;
+        if (!c.patchLocal.empty()) { minMaxLoc(c.patchLocal, nullptr, &v); r.patchLocal = (float)v; }
+        if (!c.patchGlobal.empty()) { minMaxLoc(c.patchGlobal, nullptr, &v); r.patchGlobal = (float)v; }
+        r.classWeight = std::isnan(c.classWeight) ? 0.f : c.classWeight;
+        r.patchScore = (float)fused.patchScore;
+        r.imageLocal = std::isnan(c.imageLocal) ? 0.f : c.imageLocal;
+        r.imageGlobal = std::isnan(c.imageGlobal) ? 0.f : c.imageGlobal;
+        r.imageClass = std::isnan(c.imageClass) ? 0.f : c.imageClass;
+        r.imageScore = (float)fused.imageScore;
+        clock.lap(&StageTimings::fusion);
+        if (withMap) {   // predict() stops before the upsampling and blur that only the map needs
+            anomalyMap(fused.patchMap, r.score, images[i].size(), params_.mapSigma, r.anomalyMap);
+            clock.lap(&StageTimings::anomalyMap);
+        }
+    }
+    clock.finish();
     return results;
+}
+
+std::vector<Result> UniSLADImpl::detectBatch(InputArrayOfArrays images) const
+{
+    return score(images, "UniSLAD::detect", true, nullptr);
 }
 
 Result UniSLADImpl::detect(InputArray image) const
@@ -559,21 +274,33 @@ Result UniSLADImpl::detect(InputArray image) const
     return detectBatch(std::vector<Mat>{ image.getMat() })[0];
 }
 
-std::vector<float> UniSLADImpl::predictBatch(InputArrayOfArrays _images) const
+Result UniSLADImpl::detect(InputArray image, StageTimings& timings) const
 {
-    if (!fitted_)
-        CV_Error(Error::StsError, "UniSLAD::predict: the detector is not fitted: call fit() or load a model first");
-    const std::vector<Mat> images = imagesOf(_images, "UniSLAD::predict", "images");
-    const FeatureSet f = extract(images, nullptr);
-    std::vector<float> scores(images.size());
-    for (size_t i = 0; i < images.size(); ++i)
-        scores[i] = resultFor(f, (int)i, images[i].size(), false).score;
+    timings = StageTimings();
+    return score(std::vector<Mat>{ image.getMat() }, "UniSLAD::detect", true, &timings)[0];
+}
+
+std::vector<float> UniSLADImpl::predictBatch(InputArrayOfArrays images) const
+{
+    const std::vector<Result> results = score(images, "UniSLAD::predict", false, nullptr);
+    std::vector<float> scores(results.size());
+    for (size_t i = 0; i < results.size(); ++i)
+        scores[i] = results[i].score;
     return scores;
 }
 
 float UniSLADImpl::predict(InputArray image) const
 {
     return predictBatch(std::vector<Mat>{ image.getMat() })[0];
+}
+
+Size UniSLADImpl::getBankSize(const String& bank) const
+{
+    const Ptr<MemoryBank>& b = bank == "local" ? model_.banks.local : bank == "global" ? model_.banks.global
+                             : bank == "class" ? model_.banks.cls : Ptr<MemoryBank>();
+    if (bank != "local" && bank != "global" && bank != "class")
+        CV_Error(Error::StsBadArg, "UniSLAD::getBankSize: bank: expected \"local\", \"global\" or \"class\", found \"" + bank + "\"");
+    return b ? Size(b->dims(), b->size()) : Size();
 }
 
 void UniSLADImpl::setThreshold(float threshold)

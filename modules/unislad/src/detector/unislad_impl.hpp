@@ -3,38 +3,25 @@
 #ifndef OPENCV_UNISLAD_UNISLAD_IMPL_HPP
 #define OPENCV_UNISLAD_UNISLAD_IMPL_HPP
 
-// The detector's implementation, shared by unislad.cpp (fit, scoring) and unislad_model_io.cpp
-// (model files).
+// The detector's implementation, shared by unislad.cpp (the orchestration of fit and detect) and
+// unislad_model_io.cpp (model files). Each stage lives in its own folder: features/ (FeatureStage),
+// banks/ (PatchBanks), image_level/ (ImageDistributions), scoring/ (fusion, calibration, anomaly map).
 
 #include "opencv2/unislad.hpp"
+#include "banks/patch_banks.hpp"
+#include "features/feature_set.hpp"
+#include "image_level/image_distributions.hpp"
 #include "scoring/score_fusion.hpp"
 
 namespace cv {
 namespace uniSLAD {
 namespace detail {
 
-/** Features of a set of images, rows image-major (see DualFeatureExtractor). local and global hold
-    localCells and globalCells rows per image: every cell of the grid, or in a memory-bounded fit a
-    seeded random subset of them (then the set is only used to fit banks, never scored). localImage
-    and globalImage are the image-level features (Eq. 12-14, one row per image) of all the cells;
-    empty when the image-level distributions are off. */
-struct FeatureSet
-{
-    Mat local, global, cls;
-    Mat localImage, globalImage;
-    int count = 0, localCells = 0, globalCells = 0;
-    FeatureSet subset(const std::vector<int>& images) const;
-    Mat localOf(int i) const { return local.rowRange(i * localCells, (i + 1) * localCells); }
-    Mat globalOf(int i) const { return global.rowRange(i * globalCells, (i + 1) * globalCells); }
-};
-
-/** The fitted model without its feature extractor: banks, Gaussians, the image features they were
-    fitted on (kept so a loaded model refits the Gaussians exactly), calibration, threshold. */
+/** The fitted model without its feature extractor: the memory banks and the image-level Gaussians. */
 struct FittedModel
 {
-    Ptr<MemoryBank> localBank, globalBank, classBank;
-    Mat localImageFeatures, globalImageFeatures, classFeatures;   // N x D, nominal training images
-    Ptr<GaussianModel> localGaussian, globalGaussian, classGaussian;
+    PatchBanks banks;
+    ImageDistributions distributions;
 };
 
 /** A model's serialisable content: parameters, backbone identities and named tensors. */
@@ -62,6 +49,8 @@ public:
     std::vector<float> predictBatch(InputArrayOfArrays images) const CV_OVERRIDE;
     Result detect(InputArray image) const CV_OVERRIDE;
     std::vector<Result> detectBatch(InputArrayOfArrays images) const CV_OVERRIDE;
+    Result detect(InputArray image, StageTimings& timings) const CV_OVERRIDE;
+    Size getBankSize(const String& bank) const CV_OVERRIDE;
     void save(const String& path) const CV_OVERRIDE;
     float getThreshold() const CV_OVERRIDE { return threshold_; }
     void setThreshold(float threshold) CV_OVERRIDE;
@@ -75,33 +64,28 @@ public:
     /** Replaces the state by a loaded one; backend >= 0 overrides the saved Params::backend. */
     void importState(const ModelState& state, const std::string& source, int backend = -1);
 
-    /** Features of images, extracted in batches (progress per batch when given). keepLocal /
-        keepGlobal > 0 keep that many patch rows per image (a subset seeded by params.seed and the
-        image's index in `images`); 0 keeps all. */
-    FeatureSet extract(const std::vector<Mat>& images, const ProgressCallback* progress, int keepLocal = 0,
-                       int keepGlobal = 0) const;
+    // Read-only views of the fitted state, for tests and the module's benchmarks.
+    /** Features of images as fit() and detect() extract them (all patches). */
+    FeatureSet extract(const std::vector<Mat>& images) const;
     /** Component scores of image i of a feature set. */
-    ComponentScores components(const FeatureSet& f, int i) const;
-    /** The model fitted on a feature set (banks and Gaussians as the ablation switches ask). */
-    FittedModel fitModel(const FeatureSet& f, const ProgressCallback* progress) const;
-    /** The model fitted by fit() or load() (banks, Gaussians), read-only. */
+    ComponentScores components(const FeatureSet& f, int i) const { return scoreComponents(model_, f, i); }
     const FittedModel& fittedModel() const { return model_; }
-    /** The calibration statistics estimated by fit() (used by FUSION_CALIBRATED), read-only. */
     const CalibrationStats& calibrationStats() const { return stats_; }
 
 private:
     void fitOrThrow(InputArrayOfArrays images, InputArrayOfArrays calibrationImages, const ProgressCallback& progress);
-    Result resultFor(const FeatureSet& f, int i, const Size& imageSize, bool withMap) const;
-    void ensureExtractor() const;
-    ComponentScores componentsWith(const FittedModel& m, const FeatureSet& f, int i) const;
+    std::vector<Result> score(InputArrayOfArrays images, const char* func, bool withMap, StageTimings* timings) const;
+    /** The feature stage (the extractor loaded on first use). */
+    const FeatureStage& features() const;
+    FittedModel fitModel(const FeatureSet& f, const ProgressCallback* progress) const;
+    static ComponentScores scoreComponents(const FittedModel& m, const FeatureSet& f, int i);
     /** Scores images against a model, extracting their features one batch at a time. */
     void scoreInBatches(const FittedModel& m, const std::vector<Mat>& images, const ProgressCallback* progress,
                         std::vector<ComponentScores>& out) const;
-    ImageFeatureConverter::Params converterParams() const;
-    FusionWeights weights() const;
+    const CalibrationStats* fusionStats() const;
 
     Params params_;
-    mutable Ptr<DualFeatureExtractor> extractor_;
+    mutable Ptr<FeatureStage> features_;
     FittedModel model_;
     CalibrationStats stats_;
     float threshold_ = 0;
@@ -115,14 +99,6 @@ private:
 class ModelArchiveReader;
 /** The detector stored in a model archive (the body of UniSLAD::load; the fuzzer feeds it bytes). */
 CV_EXPORTS Ptr<UniSLAD> loadModel(const ModelArchiveReader& archive, const std::string& source, int backend = -1);
-
-/** Checks every parameter; raises cv::Exception naming the field, the expected and the found value. */
-CV_EXPORTS void validateParams(const Params& p);
-
-/** The dual feature extractor's parameters that a detector's Params describe. */
-CV_EXPORTS FeatureExtractorParams extractorParams(const Params& p);
-/** The memory-bank parameters Params gives the patch banks (coreset ratio, seed and metric aside). */
-MemoryBankParams bankParams(const Params& p);
 
 }}} // namespace cv::uniSLAD::detail
 

@@ -8,6 +8,7 @@
 
 #include "io/structured_text.hpp"
 #include "detector/unislad_impl.hpp"
+#include "detector/component_params.hpp"
 #include "io/model_archive.hpp"
 #include "banks/nearest_neighbor_impl.hpp"
 
@@ -95,20 +96,21 @@ Ptr<MemoryBank> importBank(const ModelState& s, const char* prefix, MemoryBankPa
     }
 }
 
-Ptr<GaussianModel> refitGaussian(const ModelState& s, const char* name, double shrinkage, const std::string& source)
+/** The Gaussian of stored nominal features (and a copy of them), refitted as fit() fitted it:
+    deterministic, so the loaded model scores exactly as the saved one. */
+Ptr<GaussianModel> refitGaussian(const ModelState& s, const char* name, const Params& p, Mat& features,
+                                 const std::string& source)
 {
     const Mat* x = s.tensor(name);
     if (!x)
         return Ptr<GaussianModel>();
-    GaussianModel::Params gp;
-    gp.shrinkage = shrinkage;
-    Ptr<GaussianModel> g = GaussianModel::create(gp);
     try {
-        g->fit(*x);  // deterministic: the loaded model scores exactly as the saved one
+        Ptr<GaussianModel> g = ImageDistributions::fitGaussian(p, *x);
+        features = x->clone();
+        return g;
     } catch (const cv::Exception& e) {
         stateError(source, std::string("tensor '") + name + "': " + e.err);
     }
-    return g;
 }
 
 } // namespace
@@ -152,12 +154,14 @@ ModelState UniSLADImpl::exportState() const
         s.texts.push_back({ format("backbone%d_manifest", (int)i), backbones_[i].first });
         s.texts.push_back({ format("backbone%d_sha256", (int)i), backbones_[i].second });
     }
-    exportBank(s, "local", model_.localBank);
-    exportBank(s, "global", model_.globalBank);
-    exportBank(s, "class", model_.classBank);
-    if (!model_.localImageFeatures.empty()) s.tensors.push_back({ "local_image_features", model_.localImageFeatures });
-    if (!model_.globalImageFeatures.empty()) s.tensors.push_back({ "global_image_features", model_.globalImageFeatures });
-    if (!model_.classFeatures.empty()) s.tensors.push_back({ "class_features", model_.classFeatures });
+    const PatchBanks& banks = model_.banks;
+    exportBank(s, "local", banks.local);
+    exportBank(s, "global", banks.global);
+    exportBank(s, "class", banks.cls);
+    const ImageDistributions& d = model_.distributions;
+    if (!d.localFeatures.empty()) s.tensors.push_back({ "local_image_features", d.localFeatures });
+    if (!d.globalFeatures.empty()) s.tensors.push_back({ "global_image_features", d.globalFeatures });
+    if (!d.classFeatures.empty()) s.tensors.push_back({ "class_features", d.classFeatures });
     s.tensors.push_back({ "calibration", stats_.toMat() });
     s.tensors.push_back({ "threshold", Mat(1, 1, CV_32F, Scalar(threshold_)) });
     return s;
@@ -213,21 +217,17 @@ void UniSLADImpl::importState(const ModelState& s, const std::string& source, in
         if (g.first != "local" && g.first != "global" && g.first != "class")
             stateError(source, "graph of an unknown bank '" + g.first + "'");
     FittedModel m;
-    MemoryBankParams bp = bankParams(p);
-    m.localBank = importBank(s, "local", bp, source);
-    m.globalBank = importBank(s, "global", bp, source);
-    bp.metric = NearestNeighborIndex::INNER_PRODUCT;
-    bp.regularization = p.classRegularization;
-    m.classBank = importBank(s, "class", bp, source);
-    m.localGaussian = refitGaussian(s, "local_image_features", p.gaussianShrinkage, source);
-    m.globalGaussian = refitGaussian(s, "global_image_features", p.gaussianShrinkage, source);
-    m.classGaussian = refitGaussian(s, "class_features", p.gaussianShrinkage, source);
-    if (m.localGaussian) m.localImageFeatures = s.tensor("local_image_features")->clone();
-    if (m.globalGaussian) m.globalImageFeatures = s.tensor("global_image_features")->clone();
-    if (m.classGaussian) m.classFeatures = s.tensor("class_features")->clone();
+    PatchBanks& banks = m.banks;
+    banks.local = importBank(s, "local", bankParams(p, BankKind::LOCAL), source);
+    banks.global = importBank(s, "global", bankParams(p, BankKind::GLOBAL), source);
+    banks.cls = importBank(s, "class", bankParams(p, BankKind::CLASS), source);
+    ImageDistributions& d = m.distributions;
+    d.local = refitGaussian(s, "local_image_features", p, d.localFeatures, source);
+    d.global = refitGaussian(s, "global_image_features", p, d.globalFeatures, source);
+    d.cls = refitGaussian(s, "class_features", p, d.classFeatures, source);
     const bool patches = p.usePatchBank, images = p.useImageDistribution;
-    if ((patches && p.useLocal && !m.localBank) || (patches && p.useGlobal && !m.globalBank) ||
-        (images && p.useLocal && !m.localGaussian) || (images && p.useGlobal && (!m.globalGaussian || !m.classGaussian)))
+    if ((patches && p.useLocal && !banks.local) || (patches && p.useGlobal && !banks.global) ||
+        (images && p.useLocal && !d.local) || (images && p.useGlobal && (!d.global || !d.cls)))
         stateError(source, "a component the parameters ask for is missing (truncated or edited file?)");
 
     CalibrationStats stats;
@@ -246,9 +246,9 @@ void UniSLADImpl::importState(const ModelState& s, const std::string& source, in
     stats_ = stats;
     threshold_ = t.at<float>(0);
     backbones_ = backbones;
-    extractor_.release();
+    features_.release();
     fitted_ = false;
-    ensureExtractor();
+    features();   // loads the backbones now, so that a model that loads can detect
     fitted_ = true;
 }
 
@@ -329,8 +329,6 @@ Ptr<UniSLAD> detail::loadModel(const ModelArchiveReader& r, const std::string& s
         else if (name.rfind("tensor/", 0) == 0 && kind == ArchiveSectionKind::Tensor)
             s.tensors.push_back({ name.substr(7), r.tensor(name) });
         else if (name.rfind("graph/", 0) == 0)
-            s.graphs.push_back({ name.substr(6), r.bytes(name) });
-        else if (name.rfind("graph/", 0) == 0 && kind == ArchiveSectionKind::Bytes)
             s.graphs.push_back({ name.substr(6), r.bytes(name) });
         else if (name != "params")
             stateError(source, "unknown section '" + name + "' (or of an unexpected kind)");

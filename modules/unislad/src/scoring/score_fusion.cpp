@@ -2,56 +2,13 @@
 // LICENSE file found in the top-level directory of this distribution.
 #include "precomp.hpp"
 #include "scoring/score_fusion.hpp"
+#include "scoring/calibration.hpp"
 
 #include <opencv2/imgproc.hpp>
 
 namespace cv {
 namespace uniSLAD {
 namespace detail {
-
-ScoreStats ScoreStats::of(const std::vector<double>& samples)
-{
-    ScoreStats s;
-    if (samples.empty())
-        return s;
-    double sum = 0;
-    for (double x : samples)
-        sum += x;
-    s.mean = sum / samples.size();
-    double ss = 0;
-    for (double x : samples)
-        ss += (x - s.mean) * (x - s.mean);
-    const double var = samples.size() > 1 ? ss / (samples.size() - 1) : 0.0;
-    s.std = std::max(std::sqrt(var), 1e-12 * std::max(1.0, std::abs(s.mean)));
-    return s;
-}
-
-Mat CalibrationStats::toMat() const
-{
-    Mat m(7, 2, CV_64F);
-    const ScoreStats* all[] = { &patchLocal, &patchGlobal, &imageLocal, &imageGlobal, &imageClass, &patchLevel, &imageLevel };
-    for (int i = 0; i < 7; ++i) {
-        m.at<double>(i, 0) = all[i]->mean;
-        m.at<double>(i, 1) = all[i]->std;
-    }
-    return m;
-}
-
-CalibrationStats CalibrationStats::fromMat(const Mat& m)
-{
-    if (m.rows != 7 || m.cols != 2 || m.type() != CV_64F)
-        CV_Error(Error::StsBadSize, "CalibrationStats: expected a 7x2 CV_64F matrix, found " + describeMat(m));
-    CalibrationStats c;
-    ScoreStats* all[] = { &c.patchLocal, &c.patchGlobal, &c.imageLocal, &c.imageGlobal, &c.imageClass, &c.patchLevel, &c.imageLevel };
-    for (int i = 0; i < 7; ++i) {
-        all[i]->mean = m.at<double>(i, 0);
-        all[i]->std = m.at<double>(i, 1);
-        if (!std::isfinite(all[i]->mean) || !(all[i]->std > 0) || !std::isfinite(all[i]->std))
-            CV_Error(Error::StsBadArg, format("CalibrationStats: row %d: expected a finite mean and a positive std, found %g, %g",
-                                              i, all[i]->mean, all[i]->std));
-    }
-    return c;
-}
 
 namespace {
 
@@ -117,39 +74,6 @@ FusedScores fuseScores(const ComponentScores& c, const FusionWeights& weights, c
     // Eq. 21: S = (1 - w)·S_i + w·max S_p.
     f.score = blend(f.imageScore, f.hasImage, f.patchScore, f.hasPatch, weights.w);
     return f;
-}
-
-CalibrationStats calibrate(const std::vector<ComponentScores>& nominal, const FusionWeights& weights)
-{
-    CV_Assert(!nominal.empty());
-    CalibrationStats s;
-    std::vector<double> pl, pg, il, ig, ic;
-    for (const ComponentScores& c : nominal) {
-        for (const Mat* m : { &c.patchLocal, &c.patchGlobal }) {
-            std::vector<double>& dst = m == &c.patchLocal ? pl : pg;
-            for (int i = 0; i < m->rows; ++i)
-                for (int j = 0; j < m->cols; ++j)
-                    dst.push_back(m->at<float>(i, j));
-        }
-        if (!std::isnan(c.imageLocal)) il.push_back(c.imageLocal);
-        if (!std::isnan(c.imageGlobal)) ig.push_back(c.imageGlobal);
-        if (!std::isnan(c.imageClass)) ic.push_back(c.imageClass);
-    }
-    s.patchLocal = ScoreStats::of(pl);
-    s.patchGlobal = ScoreStats::of(pg);
-    s.imageLocal = ScoreStats::of(il);
-    s.imageGlobal = ScoreStats::of(ig);
-    s.imageClass = ScoreStats::of(ic);
-    // The level statistics are those of the component-standardised level scores.
-    std::vector<double> patchLevel, imageLevel;
-    for (const ComponentScores& c : nominal) {
-        const FusedScores f = fuseScores(c, weights, &s, false);
-        if (f.hasPatch) patchLevel.push_back(f.patchScore);
-        if (f.hasImage) imageLevel.push_back(f.imageScore);
-    }
-    s.patchLevel = ScoreStats::of(patchLevel);
-    s.imageLevel = ScoreStats::of(imageLevel);
-    return s;
 }
 
 }}} // namespace cv::uniSLAD::detail

@@ -1,0 +1,61 @@
+// This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
+// LICENSE file found in the top-level directory of this distribution.
+#include "precomp.hpp"
+#include "banks/patch_banks.hpp"
+#include "detector/component_params.hpp"
+
+namespace cv {
+namespace uniSLAD {
+namespace detail {
+
+namespace {
+
+Ptr<MemoryBank> fitBank(const MemoryBankParams& params, const Mat& features, const char* stage,
+                        const UniSLAD::ProgressCallback* progress)
+{
+    if (stage && progress && *progress)
+        (*progress)(stage, 0, 1);
+    Ptr<MemoryBank> bank = MemoryBank::create(params);
+    bank->fit(features);
+    if (stage && progress && *progress)
+        (*progress)(stage, 1, 1);
+    return bank;
+}
+
+} // namespace
+
+PatchBanks PatchBanks::fit(const Params& p, const FeatureSet& f, const UniSLAD::ProgressCallback* progress)
+{
+    PatchBanks b;
+    if (!p.usePatchBank)
+        return b;
+    if (p.useLocal)
+        b.local = fitBank(bankParams(p, BankKind::LOCAL), f.local, "local bank", progress);
+    if (p.useGlobal)
+        b.global = fitBank(bankParams(p, BankKind::GLOBAL), f.global, "global bank", progress);
+    if (p.useLocal && p.useGlobal)
+        b.cls = fitBank(bankParams(p, BankKind::CLASS), f.cls, nullptr, progress);
+    return b;
+}
+
+void PatchBanks::score(const FeatureSet& f, int i, ComponentScores& c) const
+{
+    CV_Assert(!f.sampled());
+    if (local) {
+        Mat d;
+        local->nearest(f.localOf(i), d);
+        c.patchLocal = d.reshape(1, f.localGrid).clone();
+    }
+    if (global) {
+        Mat d;
+        global->nearest(f.globalOf(i), d);
+        c.patchGlobal = d.reshape(1, f.globalGrid).clone();
+    }
+    if (cls) {
+        Mat ip;
+        cls->nearest(f.cls.row(i), ip);
+        c.classWeight = std::min(1.f, std::max(0.f, ip.at<float>(0)));
+    }
+}
+
+}}} // namespace cv::uniSLAD::detail

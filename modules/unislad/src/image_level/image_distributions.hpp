@@ -1,0 +1,38 @@
+// This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
+// LICENSE file found in the top-level directory of this distribution.
+#ifndef OPENCV_UNISLAD_IMAGE_LEVEL_IMAGE_DISTRIBUTIONS_HPP
+#define OPENCV_UNISLAD_IMAGE_LEVEL_IMAGE_DISTRIBUTIONS_HPP
+
+// The detector's image-level stage (paper III-C): a Gaussian (Eq. 15) of each image-level
+// representation of the nominal images (the pooled local features, the pooled global tokens, the
+// class feature) and each image's Mahalanobis distances to them (Eq. 19).
+
+#include "opencv2/unislad.hpp"
+#include "features/feature_set.hpp"
+#include "scoring/component_scores.hpp"
+
+namespace cv {
+namespace uniSLAD {
+namespace detail {
+
+struct ImageDistributions
+{
+    //! The nominal image-level features, N × D, kept so that a loaded model refits the Gaussians exactly.
+    Mat localFeatures, globalFeatures, classFeatures;
+    Ptr<GaussianModel> local, global, cls;   //!< each empty where Params switches it off
+
+    /** The Gaussians Params asks for (none without useImageDistribution), fitted on a feature set;
+        progress "distributions" when given. */
+    static ImageDistributions fit(const Params& params, const FeatureSet& features,
+                                  const UniSLAD::ProgressCallback* progress);
+
+    /** One Gaussian of nominal features x (N × D) with the shrinkage Params gives (deterministic). */
+    static Ptr<GaussianModel> fitGaussian(const Params& params, const Mat& x);
+
+    /** Fills the image-level distances of image i of a feature set. */
+    void score(const FeatureSet& features, int i, ComponentScores& scores) const;
+};
+
+}}} // namespace cv::uniSLAD::detail
+
+#endif // OPENCV_UNISLAD_IMAGE_LEVEL_IMAGE_DISTRIBUTIONS_HPP
