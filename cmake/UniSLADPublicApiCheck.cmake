@@ -12,7 +12,7 @@
 #    or <X> where X, taken next to the including file, lies under src/, or where X is not next to the
 #    including file and src/X exists (it is found only with src/ on the include path);
 #  * a CMakeLists.txt or *.cmake under one of the folders refers to modules/unislad/src (outside a
-#    comment), or to the library's INCLUDE_DIRECTORIES property: the way src/ gets on an include path.
+#    comment), or reads the library's INCLUDE_DIRECTORIES property: the ways src/ gets on an include path.
 # ALLOW names source files (relative to the calling folder, or absolute) whose private includes are
 # accepted; a set_source_files_properties() line that gives only allowed files the src/ include path
 # is accepted too. Nothing is allowed unless the caller says so.
@@ -116,6 +116,7 @@ function(unislad_check_public_api)
     foreach(cmake_file IN LISTS cmake_files)
       get_filename_component(here "${cmake_file}" DIRECTORY)
       set(private_path "modules/unislad/src|TARGET_PROPERTY:[A-Za-z:]*unislad,INCLUDE_DIRECTORIES")
+      string(APPEND private_path "|get_target_property[ \t]*\\([^)]*[ \t][A-Za-z:]*unislad[ \t]+INCLUDE_DIRECTORIES")
       file(STRINGS "${cmake_file}" lines REGEX "${private_path}")
       foreach(line IN LISTS lines)
         string(REGEX REPLACE "#.*$" "" code "${line}")  # the text of a comment adds nothing to a path

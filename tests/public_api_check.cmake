@@ -67,6 +67,8 @@ file(WRITE "${WORK}/cmake_path/CMakeLists.txt"
 file(WRITE "${WORK}/cmake_path/app.cpp" "#include <opencv2/unislad.hpp>\n")
 check(cmake_path 1 "cmake_path/CMakeLists.txt: 'target_include_directories.app PRIVATE .{PROJECT_SOURCE_DIR}"
                   "/modules/unislad/src.' puts modules/unislad/src on an include path")
+file(WRITE "${WORK}/cmake_property/CMakeLists.txt" "get_target_property(dirs UniSLAD::unislad INCLUDE_DIRECTORIES)\n")
+check(cmake_property 1 "cmake_property/CMakeLists.txt: 'get_target_property.dirs UniSLAD::unislad INCLUDE_DIRECTORIES.'")
 file(WRITE "${WORK}/cmake_comment/CMakeLists.txt" "add_executable(app app.cpp)  # not modules/unislad/src\n")
 check(cmake_comment 0 "public API check: OK")
 
