@@ -4,7 +4,7 @@
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-#include "checks.hpp"
+#include <opencv2/unislad/preprocessor.hpp>
 
 #include <algorithm>
 #include <filesystem>
@@ -132,13 +132,14 @@ bool jpegComplete(const std::string& path)
     return false;
 }
 
-/** The library's own rule for images (depth, channels, size; detail::checkImage), checked here so that
-    a refused image is reported with its file before fit or detect see it. */
+/** The library's own rule for images (depth, channels, size; Preprocessor::check), checked here so that
+    a refused image is reported with its file before fit or detect see it. The caller adds the path, so
+    the message's "Preprocessor: <path>: " prefix is cut. */
 bool acceptedByLibrary(const cv::Mat& image, const std::string& path, std::string& why)
 {
-    const std::string prefix = "image: " + path + ": ";
+    const std::string prefix = "Preprocessor: " + path + ": ";
     try {
-        cv::uniSLAD::detail::checkImage(image, "image", path);
+        cv::uniSLAD::Preprocessor::check(image, path);
         return true;
     } catch (const cv::Exception& e) {
         why = e.err.compare(0, prefix.size(), prefix) == 0 ? e.err.substr(prefix.size()) : e.err;

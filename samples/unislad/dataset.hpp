@@ -45,7 +45,7 @@ std::vector<std::string> listImages(const std::string& dir);
 
 /** Reads one image as 8-bit BGR, or 16-bit when the file is; false with the reason in `why` (without
     the path) when the file is missing, cannot be decoded (empty, truncated, not an image), breaks the
-    library's rule for images (detail::checkImage: 8/16-bit, at least 8x8, at most
+    library's rule for images (Preprocessor::check: 8/16-bit, at least 8x8, at most
     Preprocessor::kMaxImagePixels), or is a JPEG without its end-of-image marker (libjpeg decodes a
     truncated JPEG with a gray bottom and only warns). */
 bool readImage(const std::string& path, cv::Mat& image, std::string& why);

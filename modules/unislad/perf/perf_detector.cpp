@@ -4,7 +4,7 @@
 // The detector on 100 synthetic training images (juice_bottle, 256 px), with Params::defaults()
 // (argument 0) and Params::paper() with random weights (argument 1): fit time, detect() end to end,
 // and detect's time split by stage (each stage timed alone on the same fitted model and image). Needs
-// the backbones in defaultModelDirectory() ($UNISLAD_MODEL_DIR) and the samples' synthetic data library.
+// the backbones in defaultModelDirectory() ($UNISLAD_MODEL_DIR) and the synthetic data library (synth/).
 #include <benchmark/benchmark.h>
 
 #include "opencv2/unislad.hpp"

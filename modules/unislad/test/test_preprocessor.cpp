@@ -127,4 +127,52 @@ TEST(UniSLAD_Preprocessor, bad_input)
     UNISLAD_EXPECT_THROW_MSG(Preprocessor{ n }, "input size", "found 0x224");
 }
 
+// The public check is the rule apply() enforces, with the caller's name for the image in the message.
+TEST(UniSLAD_Preprocessor, check_accepts_what_apply_accepts)
+{
+    EXPECT_NO_THROW(Preprocessor::check(Mat(8, 8, CV_8UC1, Scalar::all(0)), "gray.png"));
+    EXPECT_NO_THROW(Preprocessor::check(Mat(40, 30, CV_8UC3, Scalar::all(0)), "bgr.png"));
+    EXPECT_NO_THROW(Preprocessor::check(Mat(9, 300, CV_16UC4, Scalar::all(0)), "bgra16.png"));
+}
+
+TEST(UniSLAD_Preprocessor, check_rejects_with_the_name)
+{
+    UNISLAD_EXPECT_THROW_MSG(Preprocessor::check(Mat(), "a.png"), "Preprocessor: a.png: expected an image", "empty");
+    UNISLAD_EXPECT_THROW_MSG(Preprocessor::check(Mat(32, 32, CV_32FC3, Scalar::all(0)), "b.png"),
+                             "Preprocessor: b.png: expected an 8- or 16-bit image", "found 32x32 CV_32FC3");
+    UNISLAD_EXPECT_THROW_MSG(Preprocessor::check(Mat(32, 32, CV_8UC2, Scalar::all(0)), "c.png"),
+                             "Preprocessor: c.png: expected", "1, 3 or 4 channels", "CV_8UC2");
+    UNISLAD_EXPECT_THROW_MSG(Preprocessor::check(Mat(7, 7, CV_8UC3, Scalar::all(0)), "d.png"),
+                             "Preprocessor: d.png: expected at least 8x8 pixels, found 7x7");
+    UNISLAD_EXPECT_THROW_MSG(Preprocessor::check(Mat(7, 64, CV_8UC1, Scalar::all(0)), "e.png"),
+                             "Preprocessor: e.png:", "found 64x7");
+}
+
+TEST(UniSLAD_Preprocessor, check_message_is_apply_message)
+{
+    // Callers strip the "Preprocessor: <name>: " prefix (the command line does), so the text after it
+    // must stay the one apply() raises.
+    const Mat bad[] = { Mat(), Mat(32, 32, CV_32FC3, Scalar::all(0)), Mat(7, 7, CV_8UC3, Scalar::all(0)) };
+    for (const Mat& image : bad) {
+        std::string fromCheck, fromApply;
+        int codeCheck = 0, codeApply = 1;
+        try {
+            Preprocessor::check(image, "images[0]");
+        } catch (const cv::Exception& e) {
+            fromCheck = e.err;
+            codeCheck = e.code;
+        }
+        try {
+            Mat blob;
+            Preprocessor().apply(image, blob);
+        } catch (const cv::Exception& e) {
+            fromApply = e.err;
+            codeApply = e.code;
+        }
+        EXPECT_FALSE(fromCheck.empty());
+        EXPECT_EQ(fromApply, fromCheck);
+        EXPECT_EQ(codeApply, codeCheck);
+    }
+}
+
 }} // namespace

@@ -44,6 +44,11 @@ InputNormalization InputNormalization::keras()
     return n;
 }
 
+void Preprocessor::check(InputArray image, const String& name)
+{
+    detail::checkImage(image.getMat(), "Preprocessor", name);
+}
+
 Preprocessor::Preprocessor(const InputNormalization& normalization) : norm_(normalization)
 {
     const char* f = "Preprocessor";

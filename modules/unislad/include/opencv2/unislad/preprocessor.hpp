@@ -67,6 +67,20 @@ public:
 
     CV_WRAP InputNormalization getNormalization() const { return norm_; }
 
+    /** @brief Checks an image against the rule above, without preprocessing it.
+
+    The rule apply(), applyBatch(), UniSLAD::fit() and UniSLAD::detect() enforce: CV_8U or CV_16U,
+    1, 3 or 4 channels, at least 8 × 8 pixels, at most kMaxImagePixels. Call it where the image is
+    obtained (e.g. right after cv::imread) to report a refused image with its origin rather than
+    with its position in a later batch.
+    @param image the image to check.
+    @param name what to call the image in the error message, e.g. its file path.
+    @throws cv::Exception (StsBadArg for an empty image or a wrong depth or channel count,
+    StsBadSize for a wrong size) with the message
+    "Preprocessor: <name>: expected <what>, found <what>".
+    */
+    CV_WRAP static void check(InputArray image, const String& name);
+
 private:
     void toPlanes(const Mat& image, float* dst) const;
     InputNormalization norm_;

@@ -1,9 +1,9 @@
 // This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
 // LICENSE file found in the top-level directory of this distribution.
-#ifndef UNISLAD_SAMPLES_SYNTH_DRAW_HPP
-#define UNISLAD_SAMPLES_SYNTH_DRAW_HPP
+#ifndef UNISLAD_SYNTH_DRAW_HPP
+#define UNISLAD_SYNTH_DRAW_HPP
 
-// Shared drawing helpers of the synthetic categories (private to samples/synth).
+// Shared drawing helpers of the synthetic categories (private to synth/).
 //
 // Scenes are designed in a 512 × 512 "design" coordinate system and rendered at twice the output
 // resolution onto a float canvas. Shapes are signed distance functions (negative inside, in design
@@ -211,4 +211,4 @@ double sdStain(const cv::Point2d& p, const cv::Point2d& c, double r, uint32_t ke
 } // namespace synth
 } // namespace unislad
 
-#endif // UNISLAD_SAMPLES_SYNTH_DRAW_HPP
+#endif // UNISLAD_SYNTH_DRAW_HPP

@@ -1,7 +1,7 @@
 // This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
 // LICENSE file found in the top-level directory of this distribution.
-#ifndef UNISLAD_SAMPLES_SYNTH_CATEGORIES_HPP
-#define UNISLAD_SAMPLES_SYNTH_CATEGORIES_HPP
+#ifndef UNISLAD_SYNTH_CATEGORIES_HPP
+#define UNISLAD_SYNTH_CATEGORIES_HPP
 
 // The renderers of the categories, one source file each. A renderer draws the scene of `job` on the
 // canvas (nominal, or with job.defect), marks the defect in canvas.mask and returns finish(canvas).
@@ -24,4 +24,4 @@ Sample renderMetalNut(Canvas& canvas, const RenderJob& job);
 } // namespace synth
 } // namespace unislad
 
-#endif // UNISLAD_SAMPLES_SYNTH_CATEGORIES_HPP
+#endif // UNISLAD_SYNTH_CATEGORIES_HPP

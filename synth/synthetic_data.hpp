@@ -1,15 +1,15 @@
 // This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
 // LICENSE file found in the top-level directory of this distribution.
-#ifndef UNISLAD_SAMPLES_SYNTHETIC_DATA_HPP
-#define UNISLAD_SAMPLES_SYNTHETIC_DATA_HPP
+#ifndef UNISLAD_SYNTHETIC_DATA_HPP
+#define UNISLAD_SYNTHETIC_DATA_HPP
 
 // Synthetic anomaly detection data sets in the folder layout of MVTec LOCO AD and MVTec AD.
 //
-// The real data sets cannot be downloaded everywhere, so the samples and the tests generate look-alikes:
-// five LOCO-style categories with logical and structural anomalies, one MVTec AD style texture and one
-// MVTec AD style object with structural defects. Every image is a pure function of
-// (category, split, index, seed, size): generating a subset gives the same files, and the same seed
-// gives byte-identical PNGs.
+// The real data sets cannot be downloaded everywhere, so the command line, the tests and the
+// benchmarks generate look-alikes: five LOCO-style categories with logical and structural anomalies,
+// one MVTec AD style texture and one MVTec AD style object with structural defects. Every image is a
+// pure function of (category, split, index, seed, size): generating a subset gives the same files, and
+// the same seed gives byte-identical PNGs.
 //
 // MVTec LOCO AD layout (kind Loco):
 //   CAT/train/good/NNN.png, CAT/validation/good/NNN.png,
@@ -137,4 +137,4 @@ void writePngAtomic(const std::string& path, const cv::Mat& image);
 } // namespace synth
 } // namespace unislad
 
-#endif // UNISLAD_SAMPLES_SYNTHETIC_DATA_HPP
+#endif // UNISLAD_SYNTHETIC_DATA_HPP
