@@ -112,7 +112,7 @@ int runBench(int argc, const char* const argv[])
 
     // The feature stage's components, each alone.
     const Params fitted = detector->getParams();
-    FeatureExtractorParams fp = fitted.extractorParams();
+    DualFeatureExtractor::Params fp = fitted.extractorParams();
     fp.batchSize = 1;
     const cv::Ptr<DualFeatureExtractor> extractor = DualFeatureExtractor::create(fp);
     std::vector<cv::Ptr<Backbone>> nets;

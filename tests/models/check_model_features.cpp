@@ -30,7 +30,7 @@ int main(int argc, char** argv)
         parser.printMessage();
         return 0;
     }
-    cv::uniSLAD::FeatureExtractorParams p;
+    cv::uniSLAD::DualFeatureExtractor::Params p;
     p.localManifest = parser.get<cv::String>("manifest");
     p.globalManifest = parser.get<cv::String>("global-manifest");
     const cv::String reference = parser.get<cv::String>("reference");

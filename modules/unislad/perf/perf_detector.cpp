@@ -87,8 +87,8 @@ void BM_Detector_Stage(benchmark::State& state)
     const Params p = impl.getParams();
     const BackboneManifest m = BackboneManifest::read(p.localManifest);
     const Preprocessor pre(m.input);
-    FeatureExtractorParams fp = state.range(0) == 0 ? FeatureExtractorParams::defaults()
-                                                    : FeatureExtractorParams::paper("", "random");
+    DualFeatureExtractor::Params fp = state.range(0) == 0 ? DualFeatureExtractor::Params::defaults()
+                                                    : DualFeatureExtractor::Params::paper("", "random");
     cv::Ptr<DualFeatureExtractor> ex = DualFeatureExtractor::create(fp);
     cv::Ptr<Backbone> net = ex->localBackbone(), globalNet = ex->globalBackbone();
     cv::Mat blob, globalBlob;
@@ -103,7 +103,7 @@ void BM_Detector_Stage(benchmark::State& state)
     const detail::FusedScores fused = detail::fuseScores(comps, w, &impl.calibrationStats());
     ImageFeatureConverter::Params cp;
     cv::Ptr<ImageFeatureConverter> conv = ImageFeatureConverter::create(cp);
-    LocalAggregationParams ap;
+    LocalFeatureAggregator::Params ap;
     ap.gridSize = p.gridSize;
     ap.pretrainDims = p.pretrainDims;
     ap.targetDims = p.localDims;

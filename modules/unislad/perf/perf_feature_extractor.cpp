@@ -33,7 +33,7 @@ bool exists(const std::string& path)
 }
 
 /** Full DualFeatureExtractor (preprocessing, network(s), aggregation) per image. */
-void runExtractor(benchmark::State& state, const FeatureExtractorParams& params)
+void runExtractor(benchmark::State& state, const DualFeatureExtractor::Params& params)
 {
     const int batch = (int)state.range(0);
     for (const std::string& m : { params.localManifest, params.globalManifest })
@@ -41,7 +41,7 @@ void runExtractor(benchmark::State& state, const FeatureExtractorParams& params)
             state.SkipWithError(("missing " + m + ": generate it with models/ (see models/README.md)").c_str());
             return;
         }
-    FeatureExtractorParams p = params;
+    DualFeatureExtractor::Params p = params;
     p.batchSize = batch;
     cv::Ptr<DualFeatureExtractor> ex = DualFeatureExtractor::create(p);
     const std::vector<cv::Mat> images = testImages(batch);
@@ -75,9 +75,9 @@ void runBackbone(benchmark::State& state, const std::string& manifestPath)
                                                                       benchmark::Counter::kInvert);
 }
 
-void BM_Extract_Default(benchmark::State& s) { runExtractor(s, FeatureExtractorParams::defaults()); }
+void BM_Extract_Default(benchmark::State& s) { runExtractor(s, DualFeatureExtractor::Params::defaults()); }
 // The paper's backbones with random weights (models/export_torchvision.py --weights none): same cost.
-void BM_Extract_Paper(benchmark::State& s) { runExtractor(s, FeatureExtractorParams::paper("", "random")); }
+void BM_Extract_Paper(benchmark::State& s) { runExtractor(s, DualFeatureExtractor::Params::paper("", "random")); }
 void BM_Backbone_MobileNetV2(benchmark::State& s) { runBackbone(s, defaultModelDirectory() + "/mobilenet_v2_imagenet.yml"); }
 void BM_Backbone_WideResNet50(benchmark::State& s) { runBackbone(s, defaultModelDirectory() + "/wide_resnet50_2_random.yml"); }
 void BM_Backbone_ViTB16(benchmark::State& s) { runBackbone(s, defaultModelDirectory() + "/vit_b_16_b12_random.yml"); }

@@ -11,9 +11,9 @@ namespace opencv_test { namespace {
 
 using namespace cv::uniSLAD;
 
-FeatureExtractorParams tinyParams()
+DualFeatureExtractor::Params tinyParams()
 {
-    FeatureExtractorParams p;
+    DualFeatureExtractor::Params p;
     p.localManifest = unisladFixturePath("tiny_backbone.yml");
     p.localTaps = { "map", "deep" };
     p.localAggregation.pretrainDims = 8;
@@ -44,7 +44,7 @@ TEST(UniSLAD_FeatureExtractor, matches_numpy_and_torch_reference)
     fs["cls"] >> expCls;
     for (int batchSize : { 1, 8 }) {
         SCOPED_TRACE(batchSize);
-        FeatureExtractorParams p = tinyParams();
+        DualFeatureExtractor::Params p = tinyParams();
         p.batchSize = batchSize;
         Ptr<DualFeatureExtractor> ex = DualFeatureExtractor::create(p);
         EXPECT_EQ(16, ex->localGrid());
@@ -67,7 +67,7 @@ TEST(UniSLAD_FeatureExtractor, matches_numpy_and_torch_reference)
 TEST(UniSLAD_FeatureExtractor, separate_global_backbone_and_explicit_grid)
 {
     FileStorage fs(unisladFixturePath("tiny_backbone.json"), FileStorage::READ);
-    FeatureExtractorParams p = tinyParams();
+    DualFeatureExtractor::Params p = tinyParams();
     p.localTaps = { "map" };
     p.globalManifest = cv::tempfile(".yml");
     {   // the same network under another manifest path: two backbones
@@ -94,7 +94,7 @@ TEST(UniSLAD_FeatureExtractor, a_branch_switched_off_costs_nothing_and_changes_n
     FileStorage fs(unisladFixturePath("tiny_backbone.json"), FileStorage::READ);
     Mat fullLocal, fullGlobal, fullCls;
     DualFeatureExtractor::create(tinyParams())->extract(fixtureImages(fs), fullLocal, fullGlobal, fullCls);
-    FeatureExtractorParams p = tinyParams();
+    DualFeatureExtractor::Params p = tinyParams();
     p.useGlobal = false;
     Ptr<DualFeatureExtractor> localOnly = DualFeatureExtractor::create(p);
     EXPECT_EQ(0, localOnly->globalGrid());
@@ -118,7 +118,7 @@ TEST(UniSLAD_FeatureExtractor, a_branch_switched_off_costs_nothing_and_changes_n
 
 TEST(UniSLAD_FeatureExtractor, bad_parameters)
 {
-    FeatureExtractorParams p;
+    DualFeatureExtractor::Params p;
     UNISLAD_EXPECT_THROW_MSG(DualFeatureExtractor::create(p), "localManifest", "empty");
     p = tinyParams();
     p.batchSize = 0;

@@ -5,7 +5,7 @@
 
 namespace opencv_test { namespace {
 
-using cv::uniSLAD::LocalAggregationParams;
+using cv::uniSLAD::LocalFeatureAggregator::Params;
 using cv::uniSLAD::LocalFeatureAggregator;
 
 TEST(UniSLAD_LocalAggregation, adaptive_pool_matches_torch_bins)
@@ -33,7 +33,7 @@ TEST(UniSLAD_LocalAggregation, single_pixel_neighbourhood_by_hand)
     Mat tap(4, sz, CV_32F);
     float* d = tap.ptr<float>();
     d[0] = 1; d[1] = 2; d[2] = 3; d[3] = 4;
-    LocalAggregationParams p;
+    LocalFeatureAggregator::Params p;
     p.pretrainDims = 1;
     p.targetDims = 1;
     Mat out;
@@ -52,7 +52,7 @@ TEST(UniSLAD_LocalAggregation, matches_patchcore_torch_fixture)
     for (FileNodeIterator it = fs.root().begin(); it != fs.root().end(); ++it, ++cases) {
         const FileNode c = *it;
         SCOPED_TRACE(c.name());
-        LocalAggregationParams p;
+        LocalFeatureAggregator::Params p;
         p.patchSize = (int)c["patch_size"];
         p.pretrainDims = (int)c["pretrain_dims"];
         p.targetDims = (int)c["target_dims"];
@@ -83,7 +83,7 @@ TEST(UniSLAD_LocalAggregation, batch_equals_images_one_by_one)
     Mat a(4, s1, CV_32F), b(4, s2, CV_32F);
     rng.fill(a, RNG::UNIFORM, 0, 1);
     rng.fill(b, RNG::UNIFORM, 0, 1);
-    LocalAggregationParams p;
+    LocalFeatureAggregator::Params p;
     p.pretrainDims = 16;
     p.targetDims = 12;
     LocalFeatureAggregator agg(p);
@@ -114,10 +114,10 @@ TEST(UniSLAD_LocalAggregation, bad_input)
     nan.ptr<float>()[5] = std::numeric_limits<float>::quiet_NaN();
     UNISLAD_EXPECT_THROW_MSG(agg.aggregate(std::vector<Mat>{ nan }, out), "taps[0]", "NaN");
     UNISLAD_EXPECT_THROW_MSG(agg.aggregate(std::vector<Mat>{ Mat(4, s2, CV_64F, Scalar(0)) }, out), "CV_64FC1");
-    LocalAggregationParams p;
+    LocalFeatureAggregator::Params p;
     p.patchSize = 2;
     UNISLAD_EXPECT_THROW_MSG(LocalFeatureAggregator{ p }, "patchSize", "odd", "found 2");
-    p = LocalAggregationParams();
+    p = LocalFeatureAggregator::Params();
     p.targetDims = 0;
     UNISLAD_EXPECT_THROW_MSG(LocalFeatureAggregator{ p }, "targetDims", "found 0");
 }

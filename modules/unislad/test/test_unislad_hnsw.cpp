@@ -39,7 +39,7 @@ TEST(UniSLAD_HnswBank, index_choice_and_restore_from_graph)
     Mat features(600, 12, CV_32F);
     RNG(3).fill(features, RNG::NORMAL, 0.0, 1.0);
     const Mat queries = features.rowRange(0, 40) + 0.01;
-    MemoryBankParams bp;
+    MemoryBank::Params bp;
     bp.coresetRatio = 1.0;
     bp.mahalanobis = false;
     bp.index = INDEX_AUTO;
@@ -52,8 +52,8 @@ TEST(UniSLAD_HnswBank, index_choice_and_restore_from_graph)
     hnsw->fit(features);
     Ptr<HnswIndex> index = hnsw->getIndex().dynamicCast<HnswIndex>();
     ASSERT_FALSE(index.empty());
-    EXPECT_EQ(index->getParams().M, bp.hnswM);
-    EXPECT_EQ(index->getParams().efSearch, bp.hnswEfSearch);
+    EXPECT_EQ(index->getParams().M, bp.hnsw.M);
+    EXPECT_EQ(index->getParams().efSearch, bp.hnsw.efSearch);
 
     Mat de, dh;
     exact->nearest(queries, de);
@@ -71,12 +71,12 @@ TEST(UniSLAD_HnswBank, index_choice_and_restore_from_graph)
     EXPECT_TRUE(again == graph);
 
     // A graph where the parameters choose the exact index, or for another M, is an error.
-    MemoryBankParams other = bp;
+    MemoryBank::Params other = bp;
     other.index = INDEX_EXACT;
     UNISLAD_EXPECT_THROW_MSG(MemoryBank::create(other, hnsw->getBank(), Ptr<MahalanobisTransform>(), graph),
                              "graph: expected none");
     other = bp;
-    other.hnswM = 5;
+    other.hnsw.M = 5;
     UNISLAD_EXPECT_THROW_MSG(MemoryBank::create(other, hnsw->getBank(), Ptr<MahalanobisTransform>(), graph),
                              "M: expected 5 (params.M), found 16");
     other = bp;

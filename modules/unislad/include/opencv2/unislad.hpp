@@ -138,7 +138,7 @@ struct CV_EXPORTS_W_SIMPLE Params
     /** @brief The dual feature extractor a detector with these parameters runs: the backbones, taps,
         local aggregation (gridSize, patchSize, pretrainDims, localDims), backend, batch size and
         branches of these parameters. localManifest must be set (see defaults()). */
-    CV_WRAP FeatureExtractorParams extractorParams() const;
+    CV_WRAP DualFeatureExtractor::Params extractorParams() const;
 
     void write(FileStorage& fs) const;
     void read(const FileNode& node);

@@ -8,19 +8,17 @@
 namespace cv {
 namespace uniSLAD {
 
-namespace {
-
-HnswParams hnswParams(const MemoryBankParams& p)
+MemoryBank::Params::Params()
+    : coresetRatio(0.1), projectionDims(128), seed(0), mahalanobis(true),
+      regularization(MahalanobisTransform::RIDGE), epsilon(1e-3), metric(NearestNeighborIndex::L2),
+      index(INDEX_EXACT), autoIndexThreshold(50000)
 {
-    HnswParams h;
-    h.M = p.hnswM;
-    h.efConstruction = p.hnswEfConstruction;
-    h.efSearch = p.hnswEfSearch;
-    h.seed = p.seed;
-    return h;
+    hnsw.seed = 0;
 }
 
-void checkParams(const MemoryBankParams& p)
+namespace {
+
+void checkParams(const MemoryBank::Params& p)
 {
     detail::checkValueRange(p.coresetRatio, 0.0, 1.0, "MemoryBank", "coresetRatio", true, false);
     if (p.projectionDims < 0)
@@ -31,10 +29,10 @@ void checkParams(const MemoryBankParams& p)
     detail::checkIndexType(p.index, "MemoryBank");
     if (p.autoIndexThreshold < 1)
         CV_Error(Error::StsOutOfRange, format("MemoryBank: autoIndexThreshold: expected >= 1, found %d", p.autoIndexThreshold));
-    detail::checkHnswParams(hnswParams(p), "MemoryBank");
+    detail::checkHnswParams(p.hnsw, "MemoryBank");
 }
 
-MahalanobisTransform::Params transformParams(const MemoryBankParams& p)
+MahalanobisTransform::Params transformParams(const MemoryBank::Params& p)
 {
     MahalanobisTransform::Params t;
     t.regularization = p.regularization;
@@ -48,7 +46,7 @@ MahalanobisTransform::Params transformParams(const MemoryBankParams& p)
 class MemoryBankImpl CV_FINAL : public MemoryBank
 {
 public:
-    explicit MemoryBankImpl(const MemoryBankParams& p) : params_(p) { checkParams(p); }
+    explicit MemoryBankImpl(const MemoryBank::Params& p) : params_(p) { checkParams(p); }
 
     void fit(InputArray _features) CV_OVERRIDE
     {
@@ -125,7 +123,7 @@ public:
     Mat getBank() const CV_OVERRIDE { return bank_; }
     Ptr<MahalanobisTransform> getTransform() const CV_OVERRIDE { return transform_; }
     std::vector<int> getCoresetIndices() const CV_OVERRIDE { return coresetIndices_; }
-    MemoryBankParams getParams() const CV_OVERRIDE { return params_; }
+    MemoryBank::Params getParams() const CV_OVERRIDE { return params_; }
     int size() const CV_OVERRIDE { return bank_.rows; }
     int dims() const CV_OVERRIDE { return bank_.cols; }
     bool empty() const CV_OVERRIDE { return bank_.empty(); }
@@ -150,20 +148,20 @@ public:
         if (detail::resolveIndexType(params_.index, bank_.rows, params_.autoIndexThreshold) != INDEX_HNSW)
             CV_Error(Error::StsBadArg, format("MemoryBank::create: graph: expected none (the parameters choose the exact "
                                               "index for %d vectors), found %zu bytes", bank_.rows, graph.size()));
-        index_ = HnswIndex::readGraph(graph, bank_, bank_.cols, params_.metric, hnswParams(params_));
+        index_ = HnswIndex::readGraph(graph, bank_, bank_.cols, params_.metric, params_.hnsw);
     }
 
 private:
     void buildIndex()
     {
         if (detail::resolveIndexType(params_.index, bank_.rows, params_.autoIndexThreshold) == INDEX_HNSW)
-            index_ = HnswIndex::create(bank_.cols, params_.metric, hnswParams(params_));
+            index_ = HnswIndex::create(bank_.cols, params_.metric, params_.hnsw);
         else
             index_ = NearestNeighborIndex::createExact(bank_.cols, params_.metric);
         index_->add(bank_);
     }
 
-    MemoryBankParams params_;
+    MemoryBank::Params params_;
     Mat bank_;
     std::vector<int> coresetIndices_;
     Ptr<MahalanobisTransform> transform_;
@@ -172,19 +170,19 @@ private:
 
 } // namespace
 
-Ptr<MemoryBank> MemoryBank::create(const MemoryBankParams& params)
+Ptr<MemoryBank> MemoryBank::create(const MemoryBank::Params& params)
 {
     return makePtr<MemoryBankImpl>(params);
 }
 
-Ptr<MemoryBank> MemoryBank::create(const MemoryBankParams& params, InputArray bank, const Ptr<MahalanobisTransform>& transform)
+Ptr<MemoryBank> MemoryBank::create(const MemoryBank::Params& params, InputArray bank, const Ptr<MahalanobisTransform>& transform)
 {
     Ptr<MemoryBankImpl> b = makePtr<MemoryBankImpl>(params);
     b->restore(bank, transform, std::vector<uchar>());
     return b;
 }
 
-Ptr<MemoryBank> MemoryBank::create(const MemoryBankParams& params, InputArray bank, const Ptr<MahalanobisTransform>& transform,
+Ptr<MemoryBank> MemoryBank::create(const MemoryBank::Params& params, InputArray bank, const Ptr<MahalanobisTransform>& transform,
                                    const std::vector<uchar>& graph)
 {
     Ptr<MemoryBankImpl> b = makePtr<MemoryBankImpl>(params);

@@ -10,7 +10,7 @@ namespace detail {
 
 namespace {
 
-Ptr<MemoryBank> fitBank(const MemoryBankParams& params, const Mat& features, const char* stage,
+Ptr<MemoryBank> fitBank(const MemoryBank::Params& params, const Mat& features, const char* stage,
                         const UniSLAD::ProgressCallback* progress)
 {
     if (stage && progress && *progress)

@@ -6,10 +6,10 @@
 namespace cv {
 namespace uniSLAD {
 
-FeatureExtractorParams Params::extractorParams() const
+DualFeatureExtractor::Params Params::extractorParams() const
 {
     const Params& p = *this;
-    FeatureExtractorParams fp;
+    DualFeatureExtractor::Params fp;
     fp.localManifest = p.localManifest;
     fp.globalManifest = p.globalManifest;
     fp.localTaps = p.localTaps;
@@ -85,22 +85,23 @@ Params resolveBackbones(const Params& p)
 {
     Params r = p;
     if (r.localManifest.empty())
-        r.localManifest = FeatureExtractorParams::defaults().localManifest;
+        r.localManifest = DualFeatureExtractor::Params::defaults().localManifest;
     return r;
 }
 
-MemoryBankParams bankParams(const Params& p, BankKind kind)
+MemoryBank::Params bankParams(const Params& p, BankKind kind)
 {
-    MemoryBankParams bp;
+    MemoryBank::Params bp;
     bp.projectionDims = p.projectionDims;
     bp.mahalanobis = p.useMahalanobis;
     bp.regularization = p.regularization;
     bp.epsilon = p.regularizationEpsilon;
     bp.index = p.index;
     bp.autoIndexThreshold = p.autoIndexThreshold;
-    bp.hnswM = p.hnswM;
-    bp.hnswEfConstruction = p.hnswEfConstruction;
-    bp.hnswEfSearch = p.hnswEfSearch;
+    bp.hnsw.M = p.hnswM;
+    bp.hnsw.efConstruction = p.hnswEfConstruction;
+    bp.hnsw.efSearch = p.hnswEfSearch;
+    // Each graph is seeded as its bank's coreset is.
     switch (kind) {
     case BankKind::LOCAL:
         bp.coresetRatio = p.localCoresetRatio;
@@ -123,6 +124,7 @@ MemoryBankParams bankParams(const Params& p, BankKind kind)
         bp.metric = NearestNeighborIndex::INNER_PRODUCT;
         break;
     }
+    bp.hnsw.seed = bp.seed;
     return bp;
 }
 

@@ -26,7 +26,7 @@ Params resolveBackbones(const Params& p);
 /** The local and global patch banks: coreset ratio and seed of their branch (the global bank's seed is
     Params::seed + 1); the class bank: every class feature (no coreset), inner product (Eq. 17) and
     Params::classRegularization. */
-CV_EXPORTS MemoryBankParams bankParams(const Params& p, BankKind kind);
+CV_EXPORTS MemoryBank::Params bankParams(const Params& p, BankKind kind);
 ImageFeatureConverter::Params converterParams(const Params& p);
 GaussianModel::Params gaussianParams(const Params& p);
 FusionWeights fusionWeights(const Params& p);

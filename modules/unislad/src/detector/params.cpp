@@ -38,14 +38,14 @@ Params::Params()
 Params Params::defaults(const String& modelDir)
 {
     Params p;
-    p.localManifest = FeatureExtractorParams::defaults(modelDir).localManifest;
+    p.localManifest = DualFeatureExtractor::Params::defaults(modelDir).localManifest;
     return p;
 }
 
 Params Params::paper(const String& modelDir, const String& weights)
 {
     Params p;
-    const FeatureExtractorParams f = FeatureExtractorParams::paper(modelDir, weights);
+    const DualFeatureExtractor::Params f = DualFeatureExtractor::Params::paper(modelDir, weights);
     p.localManifest = f.localManifest;
     p.globalManifest = f.globalManifest;
     p.gridSize = f.localAggregation.gridSize;        // K = 56

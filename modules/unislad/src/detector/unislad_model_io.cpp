@@ -67,7 +67,7 @@ void exportBank(ModelState& s, const char* prefix, const Ptr<MemoryBank>& bank)
     }
 }
 
-Ptr<MemoryBank> importBank(const ModelState& s, const char* prefix, MemoryBankParams bp, const std::string& source)
+Ptr<MemoryBank> importBank(const ModelState& s, const char* prefix, MemoryBank::Params bp, const std::string& source)
 {
     const std::string p = prefix;
     const Mat* bank = s.tensor(p + "_bank");

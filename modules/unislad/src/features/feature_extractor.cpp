@@ -93,7 +93,7 @@ int outputIndex(const Ptr<Backbone>& net, const String& name)
 class DualFeatureExtractorImpl CV_FINAL : public DualFeatureExtractor
 {
 public:
-    explicit DualFeatureExtractorImpl(const FeatureExtractorParams& p) : params_(p), aggregator_(p.localAggregation)
+    explicit DualFeatureExtractorImpl(const DualFeatureExtractor::Params& p) : params_(p), aggregator_(p.localAggregation)
     {
         if (p.localManifest.empty())
             CV_Error(Error::StsBadArg, format("%s: localManifest: expected the path of a backbone manifest, found an empty string", kFunc));
@@ -132,7 +132,7 @@ public:
                 classDims_ = classTap_.shape[1];
         }
 
-        const LocalAggregationParams& a = p.localAggregation;
+        const LocalFeatureAggregator::Params& a = p.localAggregation;
         if (!p.useLocal)
             localGrid_ = 0;
         else if (a.gridSize > 0)
@@ -223,7 +223,7 @@ public:
     int localDims() const CV_OVERRIDE { return params_.useLocal ? params_.localAggregation.targetDims : 0; }
     int globalDims() const CV_OVERRIDE { return globalDims_; }
     int classDims() const CV_OVERRIDE { return classDims_; }
-    FeatureExtractorParams getParams() const CV_OVERRIDE { return params_; }
+    DualFeatureExtractor::Params getParams() const CV_OVERRIDE { return params_; }
     Ptr<Backbone> localBackbone() const CV_OVERRIDE { return local_; }
     Ptr<Backbone> globalBackbone() const CV_OVERRIDE { return global_; }
 
@@ -241,7 +241,7 @@ private:
         return Mat(1, classDims_, CV_32F, const_cast<float*>(p));
     }
 
-    FeatureExtractorParams params_;
+    DualFeatureExtractor::Params params_;
     LocalFeatureAggregator aggregator_;
     std::vector<BackboneTap> localTaps_, globalTaps_;
     BackboneTap classTap_;
@@ -259,14 +259,14 @@ std::string modelFolder(const String& dir)
 
 DualFeatureExtractor::~DualFeatureExtractor() {}
 
-Ptr<DualFeatureExtractor> DualFeatureExtractor::create(const FeatureExtractorParams& params)
+Ptr<DualFeatureExtractor> DualFeatureExtractor::create(const DualFeatureExtractor::Params& params)
 {
     return makePtr<DualFeatureExtractorImpl>(params);
 }
 
-FeatureExtractorParams FeatureExtractorParams::defaults(const String& modelDir)
+DualFeatureExtractor::Params DualFeatureExtractor::Params::defaults(const String& modelDir)
 {
-    FeatureExtractorParams p;
+    DualFeatureExtractor::Params p;
     p.localManifest = modelFolder(modelDir) + "/mobilenet_v2_imagenet.yml";
     p.localAggregation.gridSize = 28;
     // The default local taps have few channels (block_2_add 24, block_5_add 32): their 3x3
@@ -277,12 +277,12 @@ FeatureExtractorParams FeatureExtractorParams::defaults(const String& modelDir)
     return p;
 }
 
-FeatureExtractorParams FeatureExtractorParams::paper(const String& modelDir, const String& weights)
+DualFeatureExtractor::Params DualFeatureExtractor::Params::paper(const String& modelDir, const String& weights)
 {
     if (weights != "imagenet" && weights != "random")
-        CV_Error(Error::StsBadArg, "FeatureExtractorParams::paper: weights: expected \"imagenet\" or \"random\", found \"" +
+        CV_Error(Error::StsBadArg, "DualFeatureExtractor::Params::paper: weights: expected \"imagenet\" or \"random\", found \"" +
                  weights + "\"");
-    FeatureExtractorParams p;
+    DualFeatureExtractor::Params p;
     const std::string dir = modelFolder(modelDir);
     p.localManifest = dir + "/wide_resnet50_2_" + weights + ".yml";
     p.globalManifest = dir + "/vit_b_16_b12_" + weights + ".yml";

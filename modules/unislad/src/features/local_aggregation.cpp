@@ -143,7 +143,7 @@ void adaptiveAveragePool1D(InputArray _src, int outLength, OutputArray _dst)
     }
 }
 
-LocalFeatureAggregator::LocalFeatureAggregator(const LocalAggregationParams& params) : params_(params)
+LocalFeatureAggregator::LocalFeatureAggregator(const LocalFeatureAggregator::Params& params) : params_(params)
 {
     const char* f = "LocalFeatureAggregator";
     if (params.patchSize < 1 || params.patchSize % 2 == 0)

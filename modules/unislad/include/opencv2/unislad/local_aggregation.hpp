@@ -11,20 +11,6 @@ namespace uniSLAD {
 //! @addtogroup unislad
 //! @{
 
-/** @brief Parameters of the locally aware patch features (paper Eq. 1-2, PatchCore's aggregation). */
-struct CV_EXPORTS_W_SIMPLE LocalAggregationParams
-{
-    CV_WRAP LocalAggregationParams() : patchSize(3), gridSize(0), pretrainDims(1024), targetDims(1024) {}
-    //! Neighbourhood size p of Eq. 1 (odd; zero padding of p/2 keeps the grid). Default 3.
-    CV_PROP_RW int patchSize;
-    //! Local grid K: every tap is brought to K × K. 0 (default): the grid of the first tap.
-    CV_PROP_RW int gridSize;
-    //! Per-tap dimension after the first adaptive average pooling ("pretrain" dimension). Default 1024.
-    CV_PROP_RW int pretrainDims;
-    //! Dimension of the final local feature after pooling the concatenated taps. Default 1024.
-    CV_PROP_RW int targetDims;
-};
-
 /** @brief Locally aware patch features of a CNN's feature maps (paper Eq. 1-2).
 
 For every tap (a feature map C × H × W) and every location (h, w), the p × p neighbourhood is unfolded
@@ -44,7 +30,21 @@ Adaptive average pooling from length n to m averages, for output i, the inputs
 class CV_EXPORTS_W LocalFeatureAggregator
 {
 public:
-    CV_WRAP explicit LocalFeatureAggregator(const LocalAggregationParams& params = LocalAggregationParams());
+    /** @brief Parameters of the locally aware patch features (paper Eq. 1-2, PatchCore's aggregation). */
+    struct CV_EXPORTS_W_SIMPLE Params
+    {
+        CV_WRAP Params() : patchSize(3), gridSize(0), pretrainDims(1024), targetDims(1024) {}
+        //! Neighbourhood size p of Eq. 1 (odd; zero padding of p/2 keeps the grid). Default 3.
+        CV_PROP_RW int patchSize;
+        //! Local grid K: every tap is brought to K × K. 0 (default): the grid of the first tap.
+        CV_PROP_RW int gridSize;
+        //! Per-tap dimension after the first adaptive average pooling ("pretrain" dimension). Default 1024.
+        CV_PROP_RW int pretrainDims;
+        //! Dimension of the final local feature after pooling the concatenated taps. Default 1024.
+        CV_PROP_RW int targetDims;
+    };
+
+    CV_WRAP explicit LocalFeatureAggregator(const Params& params = Params());
 
     /** @brief Aggregates the taps of a batch of images.
     @param taps one 4-D CV_32F blob per tap, N × C_t × H_t × W_t, as cv::dnn::Net::forward returns them;
@@ -58,11 +58,14 @@ public:
         tap's height when gridSize is 0; the first tap must then be square). */
     CV_WRAP int gridFor(InputArrayOfArrays taps) const;
 
-    CV_WRAP LocalAggregationParams getParams() const { return params_; }
+    CV_WRAP Params getParams() const { return params_; }
 
 private:
-    LocalAggregationParams params_;
+    Params params_;
 };
+
+//! The former name of LocalFeatureAggregator::Params.
+typedef LocalFeatureAggregator::Params LocalAggregationParams;
 
 /** @brief torch.nn.functional.adaptive_avg_pool1d of each row of a CV_32F matrix to `outLength` columns.
     Exposed for tests and for users who aggregate their own features. */

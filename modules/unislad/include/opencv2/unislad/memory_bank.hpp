@@ -14,48 +14,12 @@ namespace uniSLAD {
 //! @addtogroup unislad
 //! @{
 
-/** @brief How a memory bank is built (paper III-B). */
-struct CV_EXPORTS_W_SIMPLE MemoryBankParams
-{
-    CV_WRAP MemoryBankParams()
-        : coresetRatio(0.1), projectionDims(128), seed(0), mahalanobis(true),
-          regularization(MahalanobisTransform::RIDGE), epsilon(1e-3), metric(NearestNeighborIndex::L2),
-          index(INDEX_EXACT), autoIndexThreshold(50000), hnswM(16), hnswEfConstruction(200), hnswEfSearch(64)
-    {}
-    //! Fraction of the features kept by the greedy coreset (Eq. 5), in (0, 1]; 1 keeps all. Default 0.1.
-    CV_PROP_RW double coresetRatio;
-    //! Random projection of the coreset selection; 0 selects in the full space. Default 128.
-    CV_PROP_RW int projectionDims;
-    //! Seed of the coreset's projection and start. Default 0.
-    CV_PROP_RW int seed;
-    //! Apply the Mahalanobis Transform (Eq. 6-11) to bank and queries. Default true (paper's MT).
-    CV_PROP_RW bool mahalanobis;
-    //! Regularisation of the transform, MahalanobisTransform::Regularization. Default RIDGE.
-    CV_PROP_RW int regularization;
-    //! ε of the ridge (relative to the mean variance) or the fixed shrinkage (-1: Ledoit-Wolf). Default 1e-3.
-    CV_PROP_RW double epsilon;
-    //! NearestNeighborIndex::Metric of the search: L2 for patch banks (Eq. 16), INNER_PRODUCT for the
-    //! class bank (Eq. 17). Default L2.
-    CV_PROP_RW int metric;
-    //! IndexType of the search: INDEX_EXACT, INDEX_HNSW, or INDEX_AUTO (HNSW from autoIndexThreshold
-    //! vectors on). Default INDEX_EXACT.
-    CV_PROP_RW int index;
-    //! INDEX_AUTO: the bank size from which HNSW is used. Default 50000 (see Params::autoIndexThreshold).
-    CV_PROP_RW int autoIndexThreshold;
-    //! HNSW: HnswParams::M. Default 16.
-    CV_PROP_RW int hnswM;
-    //! HNSW: HnswParams::efConstruction. Default 200.
-    CV_PROP_RW int hnswEfConstruction;
-    //! HNSW: HnswParams::efSearch. Default 64.
-    CV_PROP_RW int hnswEfSearch;
-};
-
 /** @brief A memory bank: a coreset of nominal features, Mahalanobis-transformed, with a
 nearest-neighbour index (paper III-B, Eq. 5-11, searched as in Eq. 16-17).
 
 fit() selects the coreset F_p of the features, fits the transform on F_p, and indexes MT(F_p).
 nearest() transforms the queries the same way and returns, per query, the distance (or inner product)
-to its nearest bank vector. The index is exact or HNSW as MemoryBankParams::index chooses for the bank's
+to its nearest bank vector. The index is exact or HNSW as Params::index chooses for the bank's
 size; an HNSW bank's graph (getIndex(), HnswIndex::writeGraph()) restores it without a rebuild.
 
 Thread safety: nearest() is const and may be called from several threads at once; fit() may not run
@@ -64,15 +28,44 @@ alongside it.
 class CV_EXPORTS_W MemoryBank : public Algorithm
 {
 public:
+    /** @brief How a memory bank is built (paper III-B). */
+    struct CV_EXPORTS_W_SIMPLE Params
+    {
+        CV_WRAP Params();
+        //! Fraction of the features kept by the greedy coreset (Eq. 5), in (0, 1]; 1 keeps all. Default 0.1.
+        CV_PROP_RW double coresetRatio;
+        //! Random projection of the coreset selection; 0 selects in the full space. Default 128.
+        CV_PROP_RW int projectionDims;
+        //! Seed of the coreset's projection and start (the HNSW graph has its own, hnsw.seed). Default 0.
+        CV_PROP_RW int seed;
+        //! Apply the Mahalanobis Transform (Eq. 6-11) to bank and queries. Default true (paper's MT).
+        CV_PROP_RW bool mahalanobis;
+        //! Regularisation of the transform, MahalanobisTransform::Regularization. Default RIDGE.
+        CV_PROP_RW int regularization;
+        //! ε of the ridge (relative to the mean variance) or the fixed shrinkage (-1: Ledoit-Wolf). Default 1e-3.
+        CV_PROP_RW double epsilon;
+        //! NearestNeighborIndex::Metric of the search: L2 for patch banks (Eq. 16), INNER_PRODUCT for the
+        //! class bank (Eq. 17). Default L2.
+        CV_PROP_RW int metric;
+        //! IndexType of the search: INDEX_EXACT, INDEX_HNSW, or INDEX_AUTO (HNSW from autoIndexThreshold
+        //! vectors on). Default INDEX_EXACT.
+        CV_PROP_RW int index;
+        //! INDEX_AUTO: the bank size from which HNSW is used. Default 50000 (see cv::uniSLAD::Params::autoIndexThreshold).
+        CV_PROP_RW int autoIndexThreshold;
+        //! The HNSW index's graph and search parameters, where the bank uses one. Default HnswParams() but
+        //! for the seed of its layer assignment, 0.
+        CV_PROP_RW HnswParams hnsw;
+    };
+
     /** @brief An empty bank; fit() fills it. */
-    CV_WRAP static Ptr<MemoryBank> create(const MemoryBankParams& params = MemoryBankParams());
+    CV_WRAP static Ptr<MemoryBank> create(const Params& params = Params());
 
     /** @brief A bank restored from its state (see getBank(), getTransform()).
     @param params the parameters it was built with
     @param bank the transformed coreset, n × d CV_32F
     @param transform the fitted transform; empty when params.mahalanobis is false
     */
-    CV_WRAP static Ptr<MemoryBank> create(const MemoryBankParams& params, InputArray bank,
+    CV_WRAP static Ptr<MemoryBank> create(const Params& params, InputArray bank,
                                           const Ptr<MahalanobisTransform>& transform);
 
     /** @brief A bank restored from its state and, for an HNSW index, its graph (no rebuild).
@@ -82,7 +75,7 @@ public:
     @param graph HnswIndex::writeGraph()'s bytes of the bank's index, checked against the bank and
     params (HnswIndex::readGraph); empty: the index is built as fit() builds it
     */
-    CV_WRAP static Ptr<MemoryBank> create(const MemoryBankParams& params, InputArray bank,
+    CV_WRAP static Ptr<MemoryBank> create(const Params& params, InputArray bank,
                                           const Ptr<MahalanobisTransform>& transform,
                                           const std::vector<uchar>& graph);
 
@@ -100,12 +93,15 @@ public:
     CV_WRAP virtual Mat getBank() const = 0;                           //!< the indexed vectors
     CV_WRAP virtual Ptr<MahalanobisTransform> getTransform() const = 0; //!< empty without MT
     CV_WRAP virtual std::vector<int> getCoresetIndices() const = 0;    //!< rows of fit()'s input kept, ascending
-    CV_WRAP virtual MemoryBankParams getParams() const = 0;
+    CV_WRAP virtual Params getParams() const = 0;
     //! The index searched (exact or HnswIndex, as params.index chose for this bank's size); empty before fit().
     CV_WRAP virtual Ptr<NearestNeighborIndex> getIndex() const = 0;
     CV_WRAP virtual int size() const = 0;
     CV_WRAP virtual int dims() const = 0;
 };
+
+//! The former name of MemoryBank::Params.
+typedef MemoryBank::Params MemoryBankParams;
 
 //! @}
 

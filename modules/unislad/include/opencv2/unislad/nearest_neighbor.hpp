@@ -11,7 +11,7 @@ namespace uniSLAD {
 //! @addtogroup unislad
 //! @{
 
-/** @brief Which NearestNeighborIndex a memory bank searches with (MemoryBankParams::index,
+/** @brief Which NearestNeighborIndex a memory bank searches with (MemoryBank::Params::index,
 Params::index). */
 enum IndexType
 {
@@ -177,6 +177,9 @@ It follows the NearestNeighborIndex contract (ids, metrics, order, errors), with
 class CV_EXPORTS_W HnswIndex : public NearestNeighborIndex
 {
 public:
+    //! The index's parameters (declared before NearestNeighborIndex, whose createHnsw() takes them).
+    typedef HnswParams Params;
+
     /** @brief Creates an empty HNSW index.
     @param dims dimension d of the vectors, ≥ 1.
     @param metric one of NearestNeighborIndex::Metric. Default: L2.
