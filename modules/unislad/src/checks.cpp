@@ -58,4 +58,19 @@ int resolveThreads(int numThreads)
     return numThreads > 0 ? numThreads : std::max(1, getNumThreads());
 }
 
+Mat checkStateMatrix(const Mat& m, int rows, int cols, const char* func, const char* arg)
+{
+    if (m.empty() || m.dims != 2 || m.channels() != 1 || (m.depth() != CV_32F && m.depth() != CV_64F))
+        CV_Error(Error::StsBadArg, format("%s: %s: expected a non-empty 2-D CV_32FC1 or CV_64FC1 matrix, found %s",
+                                          func, arg, describeMat(m).c_str()));
+    Mat r = m;
+    if (rows == 1 && m.cols == 1 && m.rows > 1)
+        r = m.t();  // a column vector is accepted for a row
+    if ((rows >= 0 && r.rows != rows) || (cols >= 0 && r.cols != cols))
+        CV_Error(Error::StsBadSize, format("%s: %s: expected a %dx%d matrix, found %s", func, arg,
+                                           rows >= 0 ? rows : r.rows, cols >= 0 ? cols : r.cols, describeMat(m).c_str()));
+    checkFinite(r, func, arg);
+    return r;
+}
+
 }}} // namespace cv::uniSLAD::detail

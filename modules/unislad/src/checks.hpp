@@ -32,6 +32,11 @@ CV_EXPORTS void checkFinite(const Mat& m, const char* func, const char* arg);
 CV_EXPORTS void checkValueRange(double value, double lo, double hi, const char* func, const char* arg,
                            bool loOpen = false, bool hiOpen = false);
 
+/** Checks a matrix of fitted state given back by a user (a mean, a transform, a covariance): non-empty,
+    2-D, single-channel CV_32F or CV_64F, finite, rows × cols (-1: any). With rows == 1 a column
+    vector is accepted and transposed. Returns the matrix (the transposed view for a column vector). */
+CV_EXPORTS Mat checkStateMatrix(const Mat& m, int rows, int cols, const char* func, const char* arg);
+
 /** Resolves a thread-count parameter: <= 0 means cv::getNumThreads(). Always >= 1. */
 CV_EXPORTS int resolveThreads(int numThreads);
 

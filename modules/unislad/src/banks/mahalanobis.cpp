@@ -5,17 +5,9 @@
 
 #include <opencv2/core/utils/trace.hpp>
 
-// GCC 12 reports false -W(maybe-)uninitialized warnings inside Eigen's AVX-512 intrinsics (the
-// _mm256_undefined_pd / _mm512_undefined_* placeholders of predux and friends). They are emitted where
-// the templates are instantiated, so they are disabled for this file rather than around the include.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
-#include <Eigen/Core>
+#include "eigen.hpp"
 #include <Eigen/Eigenvalues>
-
-#include "image_level/ledoit_wolf.hpp"  // after the pragmas: it includes Eigen
+#include "image_level/ledoit_wolf.hpp"
 
 namespace cv {
 namespace uniSLAD {
@@ -43,19 +35,8 @@ void checkParams(const MahalanobisTransform::Params& p, const char* func)
 // Converts a 1 x d / d x 1 (mean) or d x d (transform) state matrix to CV_32F after checking it.
 Mat checkedState(const Mat& m, int rows, int cols, const char* func, const char* arg)
 {
-    if (m.empty() || m.dims != 2 || m.channels() != 1 || (m.depth() != CV_32F && m.depth() != CV_64F))
-        CV_Error(Error::StsBadArg, format("%s: %s: expected a non-empty 2-D CV_32FC1 or CV_64FC1 matrix, found %s",
-                                          func, arg, detail::describeMat(m).c_str()));
-    Mat r = m;
-    if (rows == 1 && m.cols == 1 && m.rows > 1)
-        r = m.t();  // a column vector is accepted for the mean
-    if ((rows >= 0 && r.rows != rows) || (cols >= 0 && r.cols != cols))
-        CV_Error(Error::StsBadSize, format("%s: %s: expected a %dx%d matrix, found %s", func, arg,
-                                           rows >= 0 ? rows : r.rows, cols >= 0 ? cols : r.cols,
-                                           detail::describeMat(m).c_str()));
-    detail::checkFinite(r, func, arg);
     Mat f;
-    r.convertTo(f, CV_32F);
+    detail::checkStateMatrix(m, rows, cols, func, arg).convertTo(f, CV_32F);
     return f;
 }
 

@@ -1,14 +1,8 @@
 // This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
 // LICENSE file found in the top-level directory of this distribution.
-// GCC 12 reports false "may be used uninitialized" warnings inside the AVX-512 intrinsics that
-// Eigen's float GEMM kernel inlines (_mm512_broadcastss_ps); they are not about this code.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
 #include "precomp.hpp"
 #include "banks/nearest_neighbor_impl.hpp"
-
-#include <Eigen/Core>
+#include "eigen.hpp"
 
 // Exact k-NN search (NearestNeighborIndex::createExact).
 //

@@ -5,17 +5,9 @@
 
 #include <opencv2/core/utils/trace.hpp>
 
-// GCC 12 reports false -W(maybe-)uninitialized warnings inside Eigen's AVX-512 intrinsics (the
-// _mm256_undefined_pd / _mm512_undefined_* placeholders of predux and friends). They are emitted where
-// the templates are instantiated, so they are disabled for this file rather than around the include.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
-#include <Eigen/Core>
+#include "eigen.hpp"
 #include <Eigen/Cholesky>
-
-#include "image_level/ledoit_wolf.hpp"  // after the pragmas: it includes Eigen
+#include "image_level/ledoit_wolf.hpp"
 
 namespace cv {
 namespace uniSLAD {
@@ -40,19 +32,8 @@ void checkParams(const GaussianModel::Params& p, const char* func)
 // A 2-D single-channel CV_32F/CV_64F matrix, as double, after checking shape and values.
 RowMatrixXd toDouble(const Mat& m, int rows, int cols, const char* func, const char* arg)
 {
-    if (m.empty() || m.dims != 2 || m.channels() != 1 || (m.depth() != CV_32F && m.depth() != CV_64F))
-        CV_Error(Error::StsBadArg, format("%s: %s: expected a non-empty 2-D CV_32FC1 or CV_64FC1 matrix, found %s",
-                                          func, arg, detail::describeMat(m).c_str()));
-    Mat r = m;
-    if (rows == 1 && m.cols == 1 && m.rows > 1)
-        r = m.t();
-    if ((rows >= 0 && r.rows != rows) || (cols >= 0 && r.cols != cols))
-        CV_Error(Error::StsBadSize, format("%s: %s: expected a %dx%d matrix, found %s", func, arg,
-                                           rows >= 0 ? rows : r.rows, cols >= 0 ? cols : r.cols,
-                                           detail::describeMat(m).c_str()));
-    detail::checkFinite(r, func, arg);
     Mat d64;
-    r.convertTo(d64, CV_64F);
+    detail::checkStateMatrix(m, rows, cols, func, arg).convertTo(d64, CV_64F);
     RowMatrixXd out(d64.rows, d64.cols);
     for (int i = 0; i < d64.rows; ++i)
         out.row(i) = Eigen::Map<const Eigen::RowVectorXd>(d64.ptr<double>(i), d64.cols);

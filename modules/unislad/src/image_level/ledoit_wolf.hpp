@@ -8,7 +8,7 @@
 
 #include <opencv2/core.hpp>
 
-#include <Eigen/Core>
+#include "eigen.hpp"
 
 namespace cv {
 namespace uniSLAD {
