@@ -1,6 +1,6 @@
 // This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
 // LICENSE file found in the top-level directory of this distribution.
-#include "banks/avx512_warnings.hpp"   // first: see there
+#include "avx512_warnings.hpp"   // first: see there
 #include "precomp.hpp"
 
 #include "banks/coreset_detail.hpp"
@@ -9,7 +9,7 @@
 #include "banks/half_precision.hpp"
 #include "opencv2/unislad/coreset.hpp"
 
-#include <Eigen/Core>
+#include "eigen.hpp"
 
 // CoresetSampler: the random projection, the sampler and the public functions. The greedy k-center
 // selection is in greedy_kcenter.cpp, the fp16 rounding of projected rows in half_precision.cpp and

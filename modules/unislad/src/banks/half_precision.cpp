@@ -1,6 +1,6 @@
 // This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
 // LICENSE file found in the top-level directory of this distribution.
-#include "banks/avx512_warnings.hpp"   // first: see there
+#include "avx512_warnings.hpp"   // first: see there
 #include "precomp.hpp"
 
 #include "banks/half_precision.hpp"

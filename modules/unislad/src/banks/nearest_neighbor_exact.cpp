@@ -1,5 +1,6 @@
 // This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
 // LICENSE file found in the top-level directory of this distribution.
+#include "avx512_warnings.hpp"   // first: see there
 #include "precomp.hpp"
 #include "banks/nearest_neighbor_impl.hpp"
 #include "eigen.hpp"
