@@ -79,9 +79,13 @@ std::vector<std::string> inputFiles(const std::string& input)
     std::error_code ec;
     const fs::file_status st = fs::status(input, ec);
     if (ec || !fs::exists(st))
-        CV_Error(cv::Error::StsError, "--input: '" + input + "': no such file or folder");
-    if (!fs::is_directory(st))
+        CV_Error(cv::Error::StsError, "--input: '" + input + "': " + (ec ? ec.message() : std::string("no such file or folder")));
+    if (!fs::is_directory(st)) {
+        const std::string odd = notRegularFile(input);
+        if (!odd.empty())   // a named pipe would block the image decoder
+            CV_Error(cv::Error::StsError, "--input: '" + input + "': expected an image file or a folder, found " + odd);
         return { input };
+    }
     std::vector<std::string> files;
     for (fs::directory_iterator it(input, ec), end; !ec && it != end; it.increment(ec)) {
         const std::string name = it->path().filename().string();

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <cstdint>
 #include <fstream>
+#include <iostream>
 #include <ostream>
 
 namespace fs = std::filesystem;
@@ -38,8 +39,12 @@ std::vector<std::string> masksFor(const fs::path& root, Layout layout, const std
     std::vector<std::string> masks;
     if (layout == Layout::MVTecLOCO) {
         const fs::path dir = root / "ground_truth" / defect / stem;
-        if (isDir(dir))
+        if (isDir(dir)) {
             masks = listImages(dir.string());
+            if (masks.empty())   // the pixel metrics would count the image as free of anomalous pixels
+                std::cerr << "warning: " << dir.string() << " holds no masks: the pixel metrics take image "
+                          << stem << " of " << defect << " as having no anomalous pixels\n";
+        }
     } else {
         for (const char* ext : { "_mask.png", ".png" }) {
             const fs::path p = root / "ground_truth" / defect / (stem + ext);
@@ -55,13 +60,38 @@ std::vector<std::string> masksFor(const fs::path& root, Layout layout, const std
 
 } // namespace
 
+std::string notRegularFile(const std::string& path)
+{
+    std::error_code ec;
+    const fs::file_status st = fs::status(path, ec);
+    if (ec && st.type() != fs::file_type::not_found)
+        return ec.message();
+    switch (st.type()) {
+    case fs::file_type::regular: return "";
+    case fs::file_type::not_found: return "no such file";
+    case fs::file_type::directory: return "a directory";
+    case fs::file_type::fifo: return "a named pipe (FIFO)";
+    case fs::file_type::character: return "a character device";
+    case fs::file_type::block: return "a block device";
+    case fs::file_type::socket: return "a socket";
+    default: return "neither a file nor a folder";
+    }
+}
+
 std::vector<std::string> listImages(const std::string& dir)
 {
     std::vector<std::string> out;
     std::error_code ec;
-    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
-        if (it->is_regular_file(ec) && isImageFile(it->path()))
-            out.push_back(it->path().string());
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string path = it->path().string();
+        const std::string odd = notRegularFile(path);
+        if (odd.empty()) {
+            if (isImageFile(it->path()))
+                out.push_back(path);
+        } else if (odd != "a directory") {
+            std::cerr << "skipping " << path << ": " << odd << "\n";
+        }
+    }
     if (ec)
         CV_Error(cv::Error::StsError, "cannot list '" + dir + "': " + ec.message());
     std::sort(out.begin(), out.end());
@@ -116,20 +146,41 @@ Dataset readDataset(const std::string& categoryDir)
 
 namespace {
 
-/** True when a JPEG file's last 4 KiB hold its end-of-image marker FF D9 (padding after it is allowed;
-    a file cut inside its entropy-coded data has none there, as FF is stuffed as FF 00 in that data). */
-bool jpegComplete(const std::string& path)
+/** The first and the last bytes of a file (at most 4 KiB of each). */
+bool headAndTail(const std::string& path, std::vector<unsigned char>& head, std::vector<unsigned char>& tail)
 {
     std::ifstream in(path, std::ios::binary | std::ios::ate);
     const std::streamoff size = in.tellg();
-    const std::streamoff tail = std::min<std::streamoff>(size, 4096);
-    std::vector<char> b((size_t)tail);
-    in.seekg(size - tail);
-    in.read(b.data(), tail);
-    for (std::streamoff i = tail - 2; i >= 0; --i)
-        if ((unsigned char)b[i] == 0xFF && (unsigned char)b[i + 1] == 0xD9)
-            return true;
-    return false;
+    if (!in || size < 0)
+        return false;
+    const std::streamoff n = std::min<std::streamoff>(size, 4096);
+    head.resize((size_t)n);
+    tail.resize((size_t)n);
+    in.seekg(0);
+    in.read(reinterpret_cast<char*>(head.data()), n);
+    in.seekg(size - n);
+    in.read(reinterpret_cast<char*>(tail.data()), n);
+    return (bool)in;
+}
+
+/** Why a decoded file is incomplete, by its content: a JPEG (starts FF D8 FF) whose last 4 KiB lack the
+    end-of-image marker FF D9 (padding after it is allowed; a file cut inside its entropy-coded data has
+    none there, as FF is stuffed as FF 00 in that data), or a PNG (its 8-byte signature) whose last 4 KiB
+    lack the IEND chunk. Empty when complete or of another format. */
+std::string truncation(const std::string& path)
+{
+    std::vector<unsigned char> head, tail;
+    if (!headAndTail(path, head, tail))
+        return "";
+    const auto contains = [&](const std::vector<unsigned char>& pattern) {
+        return std::search(tail.begin(), tail.end(), pattern.begin(), pattern.end()) != tail.end();
+    };
+    if (head.size() >= 3 && head[0] == 0xFF && head[1] == 0xD8 && head[2] == 0xFF && !contains({ 0xFF, 0xD9 }))
+        return "truncated JPEG: no end-of-image marker (FF D9) at its end";
+    static const unsigned char png[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n' };
+    if (head.size() >= 8 && std::equal(png, png + 8, head.begin()) && !contains({ 'I', 'E', 'N', 'D' }))
+        return "truncated PNG: no IEND chunk at its end";
+    return "";
 }
 
 /** The library's own rule for images (depth, channels, size; Preprocessor::check), checked here so that
@@ -152,11 +203,9 @@ bool acceptedByLibrary(const cv::Mat& image, const std::string& path, std::strin
 bool readImage(const std::string& path, cv::Mat& image, std::string& why)
 {
     image.release();
-    std::error_code ec;
-    if (!fs::exists(path, ec)) {
-        why = "no such file";
+    why = notRegularFile(path);   // before imread: opening a named pipe would block
+    if (!why.empty())
         return false;
-    }
     try {
         image = cv::imread(path, cv::IMREAD_ANYDEPTH | cv::IMREAD_COLOR);
     } catch (const cv::Exception& e) {
@@ -167,11 +216,8 @@ bool readImage(const std::string& path, cv::Mat& image, std::string& why)
     if (image.empty()) {
         why = "not a readable image (empty, truncated or not an image file)";
     } else if (acceptedByLibrary(image, path, why)) {
-        std::string ext = fs::path(path).extension().string();
-        std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return (char)std::tolower(c); });
-        if ((ext == ".jpg" || ext == ".jpeg") && !jpegComplete(path))
-            why = "truncated JPEG: no end-of-image marker (FF D9) at its end";
-        else
+        why = truncation(path);
+        if (why.empty())
             return true;
     }
     image.release();

@@ -40,14 +40,23 @@ struct Dataset
 /** Reads a category folder; raises cv::Exception naming the folder when it is not one of the layouts. */
 Dataset readDataset(const std::string& categoryDir);
 
-/** The images of a folder (png, jpg, jpeg, bmp, tif, tiff; sorted by name). */
+/** What a path names when it is not a regular file (symbolic links followed), found without opening
+    it: "" for a regular file, else "a named pipe (FIFO)", "a directory", "a character device", "a block
+    device", "a socket", or the system's reason it cannot be examined ("no such file", "Too many levels of
+    symbolic links", "Permission denied"). Opening a named pipe would block until a writer comes. */
+std::string notRegularFile(const std::string& path);
+
+/** The images of a folder (png, jpg, jpeg, bmp, tif, tiff; sorted by name). Entries that are neither
+    regular files nor folders (named pipes, devices, sockets, broken links) are skipped with a line
+    "skipping <path>: <what it is>" on stderr. */
 std::vector<std::string> listImages(const std::string& dir);
 
 /** Reads one image as 8-bit BGR, or 16-bit when the file is; false with the reason in `why` (without
-    the path) when the file is missing, cannot be decoded (empty, truncated, not an image), breaks the
-    library's rule for images (Preprocessor::check: 8/16-bit, at least 8x8, at most
-    Preprocessor::kMaxImagePixels), or is a JPEG without its end-of-image marker (libjpeg decodes a
-    truncated JPEG with a gray bottom and only warns). */
+    the path) when the file is missing or not a regular file (notRegularFile), cannot be decoded (empty,
+    truncated, not an image), breaks the library's rule for images (Preprocessor::check: 8/16-bit, at
+    least 8x8, at most Preprocessor::kMaxImagePixels), or is cut short: a JPEG without its end-of-image
+    marker, a PNG without its IEND chunk (their decoders return the part they read, padded, and only
+    warn). The format is told by the file's first bytes, not its name. */
 bool readImage(const std::string& path, cv::Mat& image, std::string& why);
 
 /** readImage() that raises cv::Exception naming the file instead of returning false. */

@@ -9,6 +9,7 @@
 #include "io/structured_text.hpp"
 #include "detector/unislad_impl.hpp"
 #include "detector/component_params.hpp"
+#include "io/file_type.hpp"
 #include "io/model_archive.hpp"
 #include "banks/nearest_neighbor_impl.hpp"
 
@@ -33,9 +34,15 @@ std::string baseName(const std::string& path)
     return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+/** A regular file there (never opened: a named pipe would block). */
 bool fileExists(const std::string& path)
 {
-    return (bool)std::ifstream(path);
+    try {
+        checkRegularFile(path, "file");
+        return true;
+    } catch (const cv::Exception&) {
+        return false;
+    }
 }
 
 

@@ -4,6 +4,7 @@
 
 #include "io/structured_text.hpp"
 #include "opencv2/unislad/backbone.hpp"
+#include "io/file_type.hpp"
 #include "io/sha256.hpp"
 #include "features/backbone_manifest.hpp"
 
@@ -228,12 +229,22 @@ BackboneManifest openManifest(const std::string& text, const std::string& path)
 
 BackboneManifest BackboneManifest::read(const String& path)
 {
-    // Read here (at most 1 MiB + 1 byte, so that /dev/zero or a huge file cannot exhaust memory), parsed
-    // from memory by detail::openStructuredText, which refuses more than 1 MiB.
+    // The type and size are checked before the file is opened (a named pipe would block, a device never
+    // end); then at most 1 MiB + 1 byte is read, in case the file grew, parsed from memory by
+    // detail::openStructuredText, which refuses more than 1 MiB.
+    uint64_t size = 0;
+    try {
+        size = detail::checkRegularFile(path, "file");
+    } catch (const cv::Exception& e) {
+        manifestError(path, e.err.substr(e.err.find("': ") + 3));
+    }
+    if (size > detail::TextLimits::kMaxBytes)
+        manifestError(path, format("expected at most %zu bytes (1 MiB) of YAML or JSON, found a file of %llu bytes",
+                                   detail::TextLimits::kMaxBytes, (unsigned long long)size));
     std::ifstream in(path, std::ios::binary);
     if (!in)
         manifestError(path, "cannot open the file");
-    std::string text((size_t(1) << 20) + 1, '\0');
+    std::string text(detail::TextLimits::kMaxBytes + 1, '\0');
     in.read(&text[0], (std::streamsize)text.size());
     text.resize((size_t)in.gcount());
     if (in.bad())
@@ -336,6 +347,15 @@ Ptr<Backbone> Backbone::create(const BackboneManifest& manifest, const std::vect
     const std::string& file = manifest.modelPath;
     if (file.empty())
         CV_Error(Error::StsBadArg, "Backbone::create: manifest.modelPath: expected an ONNX file path, found an empty string");
+    try {
+        detail::checkRegularFile(file, "Backbone::create: ONNX file");
+    } catch (const cv::Exception& e) {
+        if (e.code == Error::StsBadArg)
+            throw;   // a directory, a named pipe, a device: say so
+        CV_Error(Error::StsError, "Backbone::create: '" + file + "': cannot open the ONNX file (" +
+                 e.err.substr(e.err.find("cannot open: ") + 13) + "); generate the backbones with the scripts in "
+                 "models/ (see models/README.md)");
+    }
     if (!std::ifstream(file, std::ios::binary))
         CV_Error(Error::StsError, "Backbone::create: '" + file + "': cannot open the ONNX file; generate the "
                  "backbones with the scripts in models/ (see models/README.md)");

@@ -2,6 +2,7 @@
 // LICENSE file found in the top-level directory of this distribution.
 #include "precomp.hpp"
 #include "io/atomic_file.hpp"
+#include "io/file_type.hpp"
 
 #include <cerrno>
 #include <chrono>
@@ -201,6 +202,7 @@ private:
 // ---- input ------------------------------------------------------------------------------------
 InputFile::InputFile(const std::string& path, const std::string& what) : path_(path), what_(what)
 {
+    checkRegularFile(path, what);   // before open(): opening a named pipe would block
     fd_ = openForReading(path);
     if (fd_ < 0)
         CV_Error(Error::StsObjectNotFound, format("%s '%s': cannot open: %s", what.c_str(), path.c_str(),
@@ -218,7 +220,7 @@ InputFile::InputFile(const std::string& path, const std::string& what) : path_(p
         const int err = errno;
         closeFd(fd_);
         CV_Error(Error::StsBadArg, format("%s '%s': expected a regular file, found %s", what.c_str(), path.c_str(),
-                                          rc != 0 ? systemError(err).c_str() : "something else (a directory?)"));
+                                          rc != 0 ? systemError(err).c_str() : "something else (it changed since it was examined)"));
     }
     size_ = (uint64_t)st.st_size;
 }

@@ -2,6 +2,7 @@
 // LICENSE file found in the top-level directory of this distribution.
 #include "precomp.hpp"
 #include "io/sha256.hpp"
+#include "io/file_type.hpp"
 
 #include <cstring>
 #include <fstream>
@@ -91,6 +92,7 @@ std::string sha256Hex(const void* data, size_t size)
 
 std::string sha256File(const std::string& path)
 {
+    checkRegularFile(path, "sha256File: file");
     std::ifstream in(path, std::ios::binary);
     if (!in)
         CV_Error(Error::StsError, "sha256File: cannot open '" + path + "' for reading");
