@@ -352,6 +352,18 @@ static GstMessage* frame_message(GstUniSLAD* self, GstBuffer* buffer, const cv::
     return gst_message_new_element(GST_OBJECT(self), s);
 }
 
+/** The frame as the library takes it: BGR, BGRx (BGRA to the library) and GRAY8 as they are, RGB converted
+    into a Mat of its own. Never writes into `view`: cvtColor into a Mat that shares the view's memory (same
+    size and type) would convert in place, inside the frame, swapping red and blue in what leaves the element. */
+static cv::Mat library_input(const cv::Mat& view, unislad_gst::PixelOrder order)
+{
+    if (order != unislad_gst::PixelOrder::RGB)
+        return view;
+    cv::Mat bgr;  // empty: cvtColor allocates it
+    cv::cvtColor(view, bgr, cv::COLOR_RGB2BGR);
+    return bgr;
+}
+
 /** Scores one frame; may throw (caught by the caller). */
 static GstFlowReturn process_frame(GstUniSLAD* self, GstVideoFrame* frame)
 {
@@ -378,12 +390,13 @@ static GstFlowReturn process_frame(GstUniSLAD* self, GstVideoFrame* frame)
                                                  gst_video_format_to_string(GST_VIDEO_FRAME_FORMAT(frame))), (nullptr));
         return GST_FLOW_NOT_NEGOTIATED;
     }
-    // The frame's memory, wrapped with its stride: no copy.
+    // The frame's memory, wrapped with its stride: no copy. Unless the frame was mapped for writing (overlay
+    // on), that memory is read-only, and it may be shared with other buffers (a tee, the decoder's pool):
+    // nothing but drawOverlay below, on a writable map, may write through this view.
+    const bool writable = (frame->map[0].flags & GST_MAP_WRITE) != 0;
     cv::Mat view(GST_VIDEO_FRAME_HEIGHT(frame), GST_VIDEO_FRAME_WIDTH(frame), type, GST_VIDEO_FRAME_PLANE_DATA(frame, 0),
                  (size_t)GST_VIDEO_FRAME_PLANE_STRIDE(frame, 0));
-    cv::Mat input = view;  // BGR, BGRx (BGRA to the library) and GRAY8 go in as they are
-    if (order == unislad_gst::PixelOrder::RGB)
-        cv::cvtColor(view, input, cv::COLOR_RGB2BGR);
+    const cv::Mat input = library_input(view, order);
 
     const cv::uniSLAD::Result r = model->detect(input);
     const double threshold = settings.threshold == kModelThreshold ? (double)r.threshold : settings.threshold;
@@ -403,7 +416,7 @@ static GstFlowReturn process_frame(GstUniSLAD* self, GstVideoFrame* frame)
     }
 
     // Drawn only when the frame was mapped writable (overlay on when the buffer arrived).
-    if (settings.overlay && (frame->map[0].flags & GST_MAP_WRITE))
+    if (settings.overlay && writable)
         unislad_gst::drawOverlay(view, order, r.anomalyMap, (float)threshold, anomalous, r.score,
                                  settings.overlayAlpha);
 
