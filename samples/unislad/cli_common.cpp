@@ -3,6 +3,9 @@
 #include "cli_common.hpp"
 
 #include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
 #include <iostream>
 #include <regex>
 
@@ -64,8 +67,8 @@ Options::Options(int argc, const char* const argv[], const std::string& keys, co
         const bool inlineValue = eq != std::string::npos;
         if (inlineValue)
             name = name.substr(0, eq);
-        const Key* key = nullptr;
-        for (const Key& k : keys_)
+        Key* key = nullptr;
+        for (Key& k : keys_)
             for (const std::string& n : k.names)
                 if (n == name)
                     key = &k;
@@ -84,6 +87,8 @@ Options::Options(int argc, const char* const argv[], const std::string& keys, co
                 exit_ = usageError("option '" + a + "' needs a value");
                 return;
             }
+            key->given = true;
+            key->raw = argv[i + 1];
             normalised.push_back(a + "=" + argv[++i]);
         }
         else if (inlineValue && !takesValue)
@@ -93,7 +98,14 @@ Options::Options(int argc, const char* const argv[], const std::string& keys, co
             return;
         }
         else
+        {
+            if (inlineValue)
+            {
+                key->given = true;
+                key->raw = a.substr(a.find('=') + 1);
+            }
             normalised.push_back(a);
+        }
     }
     std::vector<const char*> args;
     for (const std::string& n : normalised)
@@ -148,6 +160,15 @@ std::string Options::value(const std::string& name)
     return v == kOptional ? std::string() : v;
 }
 
+std::string Options::text(const std::string& name) const
+{
+    for (const Key& k : keys_)
+        for (const std::string& n : k.names)
+            if (n == name)
+                return k.given ? k.raw : k.defaultValue == kOptional ? std::string() : k.defaultValue;
+    CV_Error(cv::Error::StsBadArg, "unislad: no option '" + name + "'");
+}
+
 std::vector<std::string> splitList(const std::string& text)
 {
     std::vector<std::string> out;
@@ -165,16 +186,53 @@ std::vector<std::string> splitList(const std::string& text)
     return out;
 }
 
+bool parseReal(const std::string& text, double lo, double hi, bool loOpen, bool hiOpen, double& value)
+{
+    // strtod alone would take " 1", "0x10", "nan", "inf" and stop quietly at "0.5abc" or "0,3":
+    // only the characters of a decimal number pass, and it must use them all.
+    if (text.empty() || text.size() > 64)
+        return false;
+    for (char c : text)
+        if (!std::isdigit(static_cast<unsigned char>(c)) && c != '.' && c != 'e' && c != 'E' && c != '+' && c != '-')
+            return false;
+    errno = 0;
+    char* end = nullptr;
+    const double v = std::strtod(text.c_str(), &end);
+    if (end != text.c_str() + text.size() || errno == ERANGE || !std::isfinite(v))
+        return false;
+    if (loOpen ? !(v > lo) : !(v >= lo))
+        return false;
+    if (hiOpen ? !(v < hi) : !(v <= hi))
+        return false;
+    value = v;
+    return true;
+}
+
+bool parseInteger(const std::string& text, long long lo, long long hi, long long& value)
+{
+    const size_t first = !text.empty() && (text[0] == '-' || text[0] == '+') ? 1 : 0;
+    if (text.size() <= first || text.size() > 20)
+        return false;
+    for (size_t i = first; i < text.size(); ++i)
+        if (!std::isdigit(static_cast<unsigned char>(text[i])))
+            return false;
+    errno = 0;
+    char* end = nullptr;
+    const long long v = std::strtoll(text.c_str(), &end, 10);
+    if (end != text.c_str() + text.size() || errno == ERANGE || v < lo || v > hi)
+        return false;
+    value = v;
+    return true;
+}
+
 bool parseCount(const std::string& text, long long maxValue, long long& value)
 {
-    const std::string t = trim(text);
-    if (t.empty() || t.size() > 19)
-        return false;
-    for (char c : t)
-        if (!std::isdigit(static_cast<unsigned char>(c)))
-            return false;
-    value = std::stoll(t);
-    return value <= maxValue;
+    return parseInteger(text, 0, maxValue, value);
+}
+
+std::string badValue(const std::string& name, const std::string& expected, const std::string& text)
+{
+    return (name.size() == 1 ? "-" : "--") + name + ": expected " + expected + ", found '" + text + "'";
 }
 
 } // namespace cli

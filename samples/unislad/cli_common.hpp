@@ -57,6 +57,10 @@ public:
     cv::CommandLineParser& parser() { return *parser_; }
     /** A value option as text; "" for an optional one (default kOptional) that was not given. */
     std::string value(const std::string& name);
+    /** A value option exactly as given on the command line (CommandLineParser trims spaces, so
+        value() would let " 0.3" pass), or its default; "" for an optional one that was not given.
+        Numeric options are read through this. */
+    std::string text(const std::string& name) const;
 
     /** Prints "<prog>: <message>" and the usage to stderr; returns kExitUsage. */
     int usageError(const std::string& message) const;
@@ -69,6 +73,8 @@ private:
         std::vector<std::string> names;
         std::string defaultValue;
         std::string help;
+        bool given = false;
+        std::string raw;  //!< the value of the last occurrence on the command line
     };
     std::string prog_, about_;
     std::vector<Key> keys_;
@@ -80,8 +86,21 @@ private:
 /** Splits "a,b,c" at commas, dropping empty items and surrounding spaces. */
 std::vector<std::string> splitList(const std::string& text);
 
-/** Parses a non-negative integer option strictly ("12", not "12x" or "-1"); false if invalid. */
+/** Parses a real number strictly: the whole text is a decimal number (no surrounding spaces, no hex,
+    no "nan" or "inf"), it is finite and representable (not "1e999" nor an underflow to 0), and it lies
+    in [lo, hi], an end excluded where loOpen / hiOpen says. On false, value is unchanged. */
+bool parseReal(const std::string& text, double lo, double hi, bool loOpen, bool hiOpen, double& value);
+
+/** Parses an integer strictly: decimal digits with an optional sign, nothing else (no spaces, no
+    "12x", no "1e3"), in [lo, hi]. On false, value is unchanged. */
+bool parseInteger(const std::string& text, long long lo, long long hi, long long& value);
+
+/** Parses a non-negative integer option strictly: parseInteger(text, 0, maxValue, value). */
 bool parseCount(const std::string& text, long long maxValue, long long& value);
+
+/** The usage-error message of one bad option value: "--name: expected <expected>, found '<text>'"
+    ("-x" for a one-letter name, as the usage lists it). */
+std::string badValue(const std::string& name, const std::string& expected, const std::string& text);
 
 } // namespace cli
 } // namespace unislad

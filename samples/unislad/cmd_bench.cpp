@@ -30,11 +30,11 @@ using Clock = std::chrono::steady_clock;
 
 const std::string kBenchKeys = std::string(
     "{help h ?        |             | print this help}"
-    "{train n         |100          | synthetic training images of the fit}"
+    "{train n         |100          | synthetic training images of the fit (3 to 100000)}"
     "{size            |256          | side of the synthetic images in pixels (32 to 4096)}"
     "{category        |juice_bottle | synthetic category (see 'unislad synth --list')}"
-    "{runs            |20           | timed runs of detect and of each stage (after one warm-up run); medians are printed}"
-    "{fit-runs        |1            | timed fits; the median is printed}"
+    "{runs            |20           | timed runs of detect and of each stage (after one warm-up run); medians are printed (1 to 100000)}"
+    "{fit-runs        |1            | timed fits; the median is printed (1 to 1000)}"
     "{quiet q         |             | no progress bar}") + kDetectorKeys;
 
 double median(std::vector<double> v)
@@ -76,14 +76,17 @@ int runBench(int argc, const char* const argv[])
     if (!detectorParams(opts, p, error))
         return opts.usageError(error);
     long long train = 0, size = 0, runs = 0, fitRuns = 0;
-    if (!parseCount(opts.value("train"), 100000, train) || train < 3)
-        return opts.usageError("--train: expected an integer 3 to 100000, found '" + opts.value("train") + "'");
-    if (!parseCount(opts.value("size"), 4096, size) || size < 32)
-        return opts.usageError("--size: expected an integer 32 to 4096, found '" + opts.value("size") + "'");
-    if (!parseCount(opts.value("runs"), 100000, runs) || runs < 1)
-        return opts.usageError("--runs: expected a positive integer, found '" + opts.value("runs") + "'");
-    if (!parseCount(opts.value("fit-runs"), 1000, fitRuns) || fitRuns < 1)
-        return opts.usageError("--fit-runs: expected a positive integer, found '" + opts.value("fit-runs") + "'");
+    const struct
+    {
+        const char* name;
+        long long lo, hi;
+        long long* target;
+    } counts[] = { { "train", 3, 100000, &train }, { "size", 32, 4096, &size }, { "runs", 1, 100000, &runs },
+                   { "fit-runs", 1, 1000, &fitRuns } };
+    for (const auto& c : counts)
+        if (!parseInteger(opts.text(c.name), c.lo, c.hi, *c.target))
+            return opts.usageError(badValue(c.name, "an integer " + std::to_string(c.lo) + " to " + std::to_string(c.hi),
+                                            opts.text(c.name)));
     const std::string category = opts.value("category");
     bool known = false;
     for (const synth::CategoryInfo& c : synth::categoryRegistry())

@@ -33,7 +33,7 @@ const char* const kDetectKeys =
     "{input i         |<none>     | an image, or a folder: every file in it (not in sub-folders) is scored}"
     "{out o           |<none>     | output folder: scores.csv, results.json, and heatmaps/ with --heatmaps}"
     "{heatmaps        |           | write heat-map overlays (anomaly map blended on the image) into OUT/heatmaps/}"
-    "{threads         |0          | worker threads (0: all cores)}"
+    "{threads         |0          | worker threads, 0 to 1024 (0: all cores)}"
     "{quiet q         |           | no progress bar and no line per image}";
 
 std::string num(double v)
@@ -118,8 +118,8 @@ int runDetect(int argc, const char* const argv[])
         if (!opts.parser().has(required))
             return opts.usageError(std::string("missing --") + required);
     long long threads = 0;
-    if (!parseCount(opts.value("threads"), 1024, threads))
-        return opts.usageError("--threads: expected a non-negative integer, found '" + opts.value("threads") + "'");
+    if (!parseInteger(opts.text("threads"), 0, 1024, threads))
+        return opts.usageError(badValue("threads", "an integer 0 to 1024 (0: all cores)", opts.text("threads")));
     const std::string modelPath = opts.value("model"), input = opts.value("input"), outDir = opts.value("out");
     const bool heatmaps = opts.parser().has("heatmaps"), quiet = opts.parser().has("quiet");
     if (threads > 0)

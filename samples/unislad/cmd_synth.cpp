@@ -21,13 +21,13 @@ const char* const kSynthKeys =
     "{help h ?        |       | print this help}"
     "{out o           |<none> | output folder; each category is written to OUT/<category>/}"
     "{categories c    |all    | comma-separated category names, or 'all'}"
-    "{train           |60     | images in train/good}"
+    "{train           |60     | images in train/good (0 to 999, as each count)}"
     "{validation      |20     | images in validation/good (MVTec LOCO AD layout only)}"
     "{test-good       |20     | images in test/good}"
     "{test-logical    |20     | images in test/logical_anomalies (LOCO only)}"
     "{test-structural |20     | structural anomalies (LOCO: test/structural_anomalies; MVTec AD: spread over test/<defect>)}"
     "{size            |256    | image width and height in pixels (32 to 4096)}"
-    "{seed            |0      | data set seed; the same seed gives byte-identical files}"
+    "{seed            |0      | data set seed, 0 to 9223372036854775807; the same seed gives byte-identical files}"
     "{quiet q         |       | no progress output}"
     "{list            |       | list the categories with their rules and defect types, then exit}";
 
@@ -86,27 +86,32 @@ int runSynth(int argc, const char* const argv[])
     for (const CountOption& c : countOptions)
     {
         long long v = 0;
-        const std::string text = p.get<std::string>(c.name);
-        if (!parseCount(text, 999, v))
-            return opts.usageError(std::string("--") + c.name + ": expected an integer 0 to 999, found '" + text + "'");
+        const std::string text = opts.text(c.name);
+        if (!parseInteger(text, 0, 999, v))
+            return opts.usageError(badValue(c.name, "an integer 0 to 999", text));
         *c.target = static_cast<int>(v);
     }
     long long size = 0;
-    const std::string sizeText = p.get<std::string>("size");
-    if (!parseCount(sizeText, 4096, size) || size < 32)
-        return opts.usageError("--size: expected an integer 32 to 4096, found '" + sizeText + "'");
+    const std::string sizeText = opts.text("size");
+    if (!parseInteger(sizeText, 32, 4096, size))
+        return opts.usageError(badValue("size", "an integer 32 to 4096", sizeText));
     long long seedValue = 0;
-    const std::string seedText = p.get<std::string>("seed");
-    if (!parseCount(seedText, 9223372036854775807LL, seedValue))
-        return opts.usageError("--seed: expected a non-negative integer, found '" + seedText + "'");
+    const std::string seedText = opts.text("seed");
+    if (!parseInteger(seedText, 0, 9223372036854775807LL, seedValue))
+        return opts.usageError(badValue("seed", "an integer 0 to 9223372036854775807", seedText));
 
     std::vector<std::string> categories = splitList(p.get<std::string>("categories"));
     if (categories.size() == 1 && categories[0] == "all")
         categories = synth::categoryNames();
     if (categories.empty())
         return opts.usageError("--categories: expected 'all' or category names, found nothing");
-    for (const std::string& name : categories)
+    for (size_t i = 0; i < categories.size(); ++i)
     {
+        const std::string& name = categories[i];
+        // A category named twice would be generated twice and counted twice in the summary line.
+        for (size_t j = 0; j < i; ++j)
+            if (categories[j] == name)
+                return opts.usageError("--categories: '" + name + "' is named twice");
         bool known = false;
         for (const std::string& n : synth::categoryNames())
             known = known || n == name;
