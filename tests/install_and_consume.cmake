@@ -1,20 +1,8 @@
 # Run with cmake -P. Installs the build in BUILD_DIR into WORK_DIR/prefix, then configures, builds
 # and runs the consumer project in SOURCE_DIR twice against that prefix: once through
 # find_package(UniSLAD), once through pkg-config.
-foreach(var BUILD_DIR SOURCE_DIR WORK_DIR CMAKE_GENERATOR)
-  if(NOT DEFINED ${var})
-    message(FATAL_ERROR "${var} is not set")
-  endif()
-endforeach()
-
-function(run)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL 0)
-    string(REPLACE ";" " " cmd "${ARGN}")
-    message(FATAL_ERROR "failed (${rc}): ${cmd}\n${out}\n${err}")
-  endif()
-  set(LAST_OUTPUT "${out}" PARENT_SCOPE)
-endfunction()
+include("${CMAKE_CURRENT_LIST_DIR}/script_helpers.cmake")
+require_vars(BUILD_DIR SOURCE_DIR WORK_DIR CMAKE_GENERATOR)
 
 set(prefix "${WORK_DIR}/prefix")
 file(REMOVE_RECURSE "${WORK_DIR}")

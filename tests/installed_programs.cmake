@@ -11,20 +11,8 @@
 #    details, loaded from the moved tree.
 # Each program finds libunislad through its relative RUNPATH (cmake/UniSLADInstallRpath.cmake) or fails
 # with "libunislad.so...: cannot open shared object file".
-foreach(var BUILD_DIR WORK_DIR ENV_PROGRAM)
-  if(NOT DEFINED ${var})
-    message(FATAL_ERROR "${var} is not set")
-  endif()
-endforeach()
-
-function(run)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL 0)
-    string(REPLACE ";" " " cmd "${ARGN}")
-    message(FATAL_ERROR "failed (${rc}): ${cmd}\n${out}\n${err}")
-  endif()
-  set(LAST_OUTPUT "${out}" PARENT_SCOPE)
-endfunction()
+include("${CMAKE_CURRENT_LIST_DIR}/script_helpers.cmake")
+require_vars(BUILD_DIR WORK_DIR ENV_PROGRAM)
 
 set(prefix "${WORK_DIR}/prefix")
 set(moved "${WORK_DIR}/moved")
