@@ -5,7 +5,7 @@
 
 namespace opencv_test { namespace {
 
-using cv::uniSLAD::LocalFeatureAggregator::Params;
+using Params = cv::uniSLAD::LocalFeatureAggregator::Params;
 using cv::uniSLAD::LocalFeatureAggregator;
 
 TEST(UniSLAD_LocalAggregation, adaptive_pool_matches_torch_bins)
