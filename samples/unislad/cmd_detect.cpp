@@ -3,9 +3,13 @@
 //
 // `unislad detect`: scores an image or every file of a folder with a fitted model: a verdict per image
 // on stdout, scores.csv and results.json in the output folder, heat-map overlays with --heatmaps.
-// Files that cannot be read are reported on stderr, listed in results.json and skipped.
+// One image never aborts a run: a file that fails any step (decode, checks, scoring, heat map) is
+// reported on stderr ("skipping <path>: <why>"), listed in results.json's errors, and the run goes
+// on. The result files are written on every exit path once scoring has started, also when stdout is
+// a closed pipe, and every output path is checked before the first image is scored.
 #include "cli_common.hpp"
 #include "dataset.hpp"
+#include "output_files.hpp"
 #include "plots.hpp"
 #include "progress.hpp"
 #include "report.hpp"
@@ -14,6 +18,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -45,34 +50,6 @@ std::string num(double v)
     return b;
 }
 
-std::string jsonString(const std::string& s)
-{
-    std::string o = "\"";
-    for (unsigned char c : s) {
-        if (c == '"' || c == '\\') {
-            o += '\\';
-            o += (char)c;
-        } else if (c < 0x20) {
-            char b[8];
-            std::snprintf(b, sizeof(b), "\\u%04x", c);
-            o += b;
-        } else {
-            o += (char)c;
-        }
-    }
-    return o + "\"";
-}
-
-std::string csvField(const std::string& s)
-{
-    if (s.find_first_of(",\"\n\r") == std::string::npos)
-        return s;
-    std::string o = "\"";
-    for (char c : s)
-        o += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return o + "\"";
-}
-
 /** The files to score: the input itself, or every regular, non-hidden file of the folder (sorted). */
 std::vector<std::string> inputFiles(const std::string& input)
 {
@@ -102,10 +79,105 @@ std::vector<std::string> inputFiles(const std::string& input)
 
 struct Scored
 {
-    std::string path, heatmap;
+    std::string path, heatmap;   //!< heatmap: relative to --out; empty when none was written
     cv::uniSLAD::Result result;
     cv::Mat smallMap;  //!< the anomaly map at most 128 px on a side (colour range of the overlays)
 };
+
+struct Failure
+{
+    std::string path, stage, why;   //!< stage: "read" (decode and checks), "score", "heat map"
+};
+
+/** The message of any exception, without cv::Exception's source location. */
+std::string reason(const std::exception& e)
+{
+    const cv::Exception* cvError = dynamic_cast<const cv::Exception*>(&e);
+    return cvError ? cvError->err : std::string(e.what());
+}
+
+/** OUT-relative heat-map file names, one per input file, unique ("a.png", "a_2.png", ...): fixed
+    before scoring, so that they can be checked up front and do not depend on which files fail. */
+std::vector<std::string> heatmapNames(const std::vector<std::string>& files)
+{
+    std::set<std::string> used;
+    std::vector<std::string> names;
+    for (const std::string& f : files) {
+        const std::string stem = fs::path(f).stem().string();
+        std::string name = stem;
+        for (int k = 2; used.count(name); ++k)
+            name = stem + "_" + std::to_string(k);
+        used.insert(name);
+        names.push_back("heatmaps/" + name + ".png");
+    }
+    return names;
+}
+
+/** Refuses outputs that would replace an input file (--out inside the input folder, say) or that
+    cannot be written; before any image is scored. */
+void checkOutputs(const std::vector<std::string>& outputs, const std::vector<std::string>& inputs)
+{
+    std::set<std::string> inputSet;
+    std::error_code ec;
+    for (const std::string& in : inputs) {
+        const fs::path c = fs::weakly_canonical(in, ec);
+        inputSet.insert(ec ? in : c.string());
+    }
+    for (const std::string& out : outputs) {
+        checkOutputFile(out, "--out");
+        const fs::path c = fs::weakly_canonical(followLinks(out), ec);
+        if (!ec && inputSet.count(c.string()))
+            CV_Error(cv::Error::StsError, "--out: '" + out + "' is one of the input files; refusing to replace it "
+                                          "(choose another --out)");
+    }
+}
+
+std::string scoresCsv(const std::vector<Scored>& scored, bool heatmaps)
+{
+    std::ostringstream csv;
+    csv << "path,score,verdict,threshold,patch_local,patch_global,class_weight,patch_score,image_local,image_global,"
+           "image_class,image_score" << (heatmaps ? ",heatmap" : "") << "\n";
+    for (const Scored& s : scored) {
+        const cv::uniSLAD::Result& r = s.result;
+        csv << csvField(s.path) << "," << num(r.score) << "," << (r.isAnomaly ? "anomaly" : "good") << "," << num(r.threshold)
+            << "," << num(r.patchLocal) << "," << num(r.patchGlobal) << "," << num(r.classWeight) << "," << num(r.patchScore)
+            << "," << num(r.imageLocal) << "," << num(r.imageGlobal) << "," << num(r.imageClass) << "," << num(r.imageScore)
+            << (heatmaps ? "," + csvField(s.heatmap) : std::string()) << "\n";
+    }
+    return csv.str();
+}
+
+std::string resultsJson(const std::string& modelPath, float threshold, size_t files, const std::vector<Scored>& scored,
+                        const std::vector<Failure>& errors, size_t skipped, double detectSeconds, bool heatmaps)
+{
+    size_t anomalous = 0;
+    std::ostringstream json;
+    json << "{\n  " << jsonNameFields("model", modelPath) << ",\n  \"threshold\": " << num(threshold) << ",\n  \"images\": [";
+    for (size_t i = 0; i < scored.size(); ++i) {
+        const Scored& s = scored[i];
+        const cv::uniSLAD::Result& r = s.result;
+        anomalous += r.isAnomaly ? 1 : 0;
+        json << (i ? ",\n" : "\n") << "    {" << jsonNameFields("path", s.path) << ", \"score\": " << num(r.score)
+             << ", \"verdict\": \"" << (r.isAnomaly ? "anomaly" : "good") << "\", \"is_anomaly\": "
+             << (r.isAnomaly ? "true" : "false") << ", \"threshold\": " << num(r.threshold)
+             << ", \"components\": {\"patch_local\": " << num(r.patchLocal) << ", \"patch_global\": " << num(r.patchGlobal)
+             << ", \"class_weight\": " << num(r.classWeight) << ", \"patch_score\": " << num(r.patchScore)
+             << ", \"image_local\": " << num(r.imageLocal) << ", \"image_global\": " << num(r.imageGlobal)
+             << ", \"image_class\": " << num(r.imageClass) << ", \"image_score\": " << num(r.imageScore) << "}";
+        if (heatmaps)
+            json << ", " << (s.heatmap.empty() ? std::string("\"heatmap\": null") : jsonNameFields("heatmap", s.heatmap));
+        json << "}";
+    }
+    json << "\n  ],\n  \"errors\": [";
+    for (size_t i = 0; i < errors.size(); ++i)
+        json << (i ? ",\n" : "\n") << "    {" << jsonNameFields("path", errors[i].path) << ", \"stage\": "
+             << jsonString(errors[i].stage) << ", \"error\": " << jsonString(errors[i].why) << "}";
+    json << (errors.empty() ? "" : "\n  ") << "],\n  \"summary\": {\"files\": " << files << ", \"scored\": " << scored.size()
+         << ", \"anomalous\": " << anomalous << ", \"unreadable\": " << skipped << ", \"errors\": " << errors.size()
+         << ", \"detect_ms_per_image\": " << (scored.empty() ? std::string("null") : num(1000.0 * detectSeconds / scored.size()))
+         << "}\n}\n";
+    return json.str();
+}
 
 } // namespace
 
@@ -126,126 +198,131 @@ int runDetect(int argc, const char* const argv[])
         cv::setNumThreads((int)threads);
 
     const std::vector<std::string> files = inputFiles(input);
+    // Every output path, checked before the model is loaded and any image scored.
+    prepareOutputFolder(outDir, "--out");
+    const std::string csvPath = (fs::path(outDir) / "scores.csv").string(), jsonPath = (fs::path(outDir) / "results.json").string();
+    const std::vector<std::string> heatNames = heatmaps ? heatmapNames(files) : std::vector<std::string>();
+    std::vector<std::string> outputs = { csvPath, jsonPath };
+    if (heatmaps) {
+        prepareOutputFolder((fs::path(outDir) / "heatmaps").string(), "--out");
+        for (const std::string& n : heatNames)
+            outputs.push_back((fs::path(outDir) / n).string());
+    }
+    checkOutputs(outputs, files);
     cv::Ptr<cv::uniSLAD::UniSLAD> detector = cv::uniSLAD::UniSLAD::load(modelPath);
-    std::error_code ec;
-    fs::create_directories(fs::path(outDir) / (heatmaps ? "heatmaps" : ""), ec);
-    if (ec)
-        CV_Error(cv::Error::StsError, "--out: cannot create folder '" + outDir + "': " + ec.message());
 
     std::vector<Scored> scored;
-    std::vector<std::pair<std::string, std::string>> errors;
-    Progress progress("detect", quiet);
+    std::vector<size_t> scoredIndex;   // the position of scored[k] in files
+    std::vector<Failure> errors;
+    size_t skipped = 0;
     double detectSeconds = 0;
-    for (size_t i = 0; i < files.size(); ++i) {
-        cv::Mat image;
-        std::string why;
-        if (!readImage(files[i], image, why)) {
-            progress.finish();
-            std::cerr << "skipping " << files[i] << ": " << why << "\n";
-            errors.push_back({ files[i], why });
+    bool written = false;
+    auto writeResults = [&]() {
+        written = true;
+        writeOutputFile(csvPath, scoresCsv(scored, heatmaps));
+        writeOutputFile(jsonPath, resultsJson(modelPath, detector->getThreshold(), files.size(), scored, errors, skipped,
+                                              detectSeconds, heatmaps));
+    };
+    try {
+        Progress progress("detect", quiet);
+        for (size_t i = 0; i < files.size(); ++i) {
+            Scored s;
+            s.path = files[i];
+            const char* stage = "read";
+            try {
+                cv::Mat image;
+                std::string why;
+                if (!readImage(files[i], image, why))
+                    throw cv::Exception(cv::Error::StsError, why, "", "", 0);
+                stage = "score";
+                const auto t0 = std::chrono::steady_clock::now();
+                s.result = detector->detect(image);
+                detectSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                if (heatmaps) {
+                    // The size by hand: cv::resize's own rounding gives 0 rows for 2048 x 8 (f = 1/16).
+                    const double f = std::min(1.0, 128.0 / std::max(image.cols, image.rows));
+                    const cv::Size small(std::max(1, (int)std::lround(image.cols * f)), std::max(1, (int)std::lround(image.rows * f)));
+                    const cv::Mat& map = s.result.anomalyMap;
+                    cv::resize(map, s.smallMap, small, 0, 0, cv::INTER_AREA);
+                }
+                s.result.anomalyMap.release();
+            } catch (const std::exception& e) {
+                progress.finish();
+                std::cerr << "skipping " << files[i] << ": " << reason(e) << "\n";
+                errors.push_back({ files[i], stage, reason(e) });
+                ++skipped;
+                progress.update("images", (int)i + 1, (int)files.size());
+                continue;
+            }
+            if (!quiet) {
+                progress.finish();
+                printOut("%s: %s (score %.4f, threshold %.4f)\n", s.path.c_str(), s.result.isAnomaly ? "ANOMALY" : "good",
+                         s.result.score, s.result.threshold);
+            }
+            scored.push_back(s);
+            scoredIndex.push_back(i);
             progress.update("images", (int)i + 1, (int)files.size());
-            continue;
         }
-        Scored s;
-        s.path = files[i];
-        const auto t0 = std::chrono::steady_clock::now();
-        try {
-            s.result = detector->detect(image);
-        } catch (const cv::Exception& e) {
-            progress.finish();
-            std::cerr << "skipping " << files[i] << ": " << e.err << "\n";
-            errors.push_back({ files[i], e.err });
-            continue;
+        progress.finish();
+        if (scored.empty()) {
+            writeResults();
+            CV_Error(cv::Error::StsError, "--input: no readable image in '" + input + "' (" + std::to_string(skipped) +
+                     " file(s) could not be read or scored; see " + jsonPath + ")");
         }
-        detectSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        if (heatmaps) {
-            const double f = std::min(1.0, 128.0 / std::max(image.cols, image.rows));
-            cv::resize(s.result.anomalyMap, s.smallMap, cv::Size(), f, f, cv::INTER_AREA);
-        }
-        s.result.anomalyMap.release();
-        if (!quiet) {
-            progress.finish();
-            std::printf("%s: %s (score %.4f, threshold %.4f)\n", s.path.c_str(), s.result.isAnomaly ? "ANOMALY" : "good",
-                        s.result.score, s.result.threshold);
-            std::fflush(stdout);
-        }
-        scored.push_back(s);
-        progress.update("images", (int)i + 1, (int)files.size());
-    }
-    progress.finish();
-    if (scored.empty())
-        CV_Error(cv::Error::StsError, "--input: no readable image in '" + input + "' (" + std::to_string(errors.size()) +
-                 " file(s) could not be read)");
 
-    if (heatmaps) {
-        // One colour range for the whole run, so that overlays of different images compare.
-        std::vector<cv::Mat> maps;
-        for (const Scored& s : scored)
-            maps.push_back(s.smallMap);
-        float lo = 0, hi = 1;
-        heatmapRange(maps, lo, hi);
-        std::set<std::string> used;
-        Progress overlays("heat maps", quiet);
-        for (size_t i = 0; i < scored.size(); ++i) {
-            Scored& s = scored[i];
-            std::string name = fs::path(s.path).stem().string();
-            for (int k = 2; used.count(name); ++k)
-                name = fs::path(s.path).stem().string() + "_" + std::to_string(k);
-            used.insert(name);
-            s.heatmap = "heatmaps/" + name + ".png";
-            cv::Mat image;
-            std::string why;
-            if (!readImage(s.path, image, why))
-                CV_Error(cv::Error::StsError, "cannot read '" + s.path + "' again: " + why);
-            // The full-resolution map again (the small one only set the range).
-            const cv::Mat map = detector->detect(image).anomalyMap;
-            char line[160];
-            std::snprintf(line, sizeof(line), "score %.3f %s %.3f: %s", s.result.score, s.result.isAnomaly ? ">" : "<=",
-                          s.result.threshold, s.result.isAnomaly ? "ANOMALY" : "good");
-            const cv::Mat overlay = heatmapOverlay(image, map, cv::Mat(), lo, hi, { fs::path(s.path).filename().string(), line },
-                                                   std::max(256, std::min(1024, std::max(image.cols, image.rows))));
-            const std::string target = (fs::path(outDir) / s.heatmap).string();
-            if (!cv::imwrite(target, overlay))
-                CV_Error(cv::Error::StsError, "cannot write '" + target + "'");
-            overlays.update("overlays", (int)i + 1, (int)scored.size());
+        if (heatmaps) {
+            // One colour range for the whole run, so that overlays of different images compare.
+            std::vector<cv::Mat> maps;
+            for (const Scored& s : scored)
+                maps.push_back(s.smallMap);
+            float lo = 0, hi = 1;
+            heatmapRange(maps, lo, hi);
+            Progress overlays("heat maps", quiet);
+            for (size_t i = 0; i < scored.size(); ++i) {
+                Scored& s = scored[i];
+                const std::string name = heatNames[scoredIndex[i]];
+                try {
+                    cv::Mat image;
+                    std::string why;
+                    if (!readImage(s.path, image, why))
+                        CV_Error(cv::Error::StsError, "cannot read it again: " + why);
+                    // The full-resolution map again (the small one only set the range).
+                    const cv::Mat map = detector->detect(image).anomalyMap;
+                    char line[160];
+                    std::snprintf(line, sizeof(line), "score %.3f %s %.3f: %s", s.result.score, s.result.isAnomaly ? ">" : "<=",
+                                  s.result.threshold, s.result.isAnomaly ? "ANOMALY" : "good");
+                    const cv::Mat overlay = heatmapOverlay(image, map, cv::Mat(), lo, hi, { fs::path(s.path).filename().string(), line },
+                                                           std::max(256, std::min(1024, std::max(image.cols, image.rows))));
+                    writeOutputPng((fs::path(outDir) / name).string(), overlay);
+                    s.heatmap = name;
+                } catch (const std::exception& e) {
+                    overlays.finish();
+                    std::cerr << "skipping the heat map of " << s.path << ": " << reason(e) << "\n";
+                    errors.push_back({ s.path, "heat map", reason(e) });
+                }
+                overlays.update("overlays", (int)i + 1, (int)scored.size());
+            }
         }
+        writeResults();
+    } catch (...) {
+        // Whatever stopped the run, the images already scored are not lost (unless writing is what failed).
+        if (!written) {
+            try {
+                writeResults();
+            } catch (const std::exception& e) {
+                std::cerr << "unislad detect: error: " << reason(e) << "\n";
+            }
+        }
+        throw;
     }
 
     size_t anomalous = 0;
-    std::ostringstream csv, json;
-    csv << "path,score,verdict,threshold,patch_local,patch_global,class_weight,patch_score,image_local,image_global,"
-           "image_class,image_score" << (heatmaps ? ",heatmap" : "") << "\n";
-    json << "{\n  \"model\": " << jsonString(modelPath) << ",\n  \"threshold\": " << num(detector->getThreshold())
-         << ",\n  \"images\": [";
-    for (size_t i = 0; i < scored.size(); ++i) {
-        const Scored& s = scored[i];
-        const cv::uniSLAD::Result& r = s.result;
-        anomalous += r.isAnomaly ? 1 : 0;
-        const char* verdict = r.isAnomaly ? "anomaly" : "good";
-        csv << csvField(s.path) << "," << num(r.score) << "," << verdict << "," << num(r.threshold) << "," << num(r.patchLocal)
-            << "," << num(r.patchGlobal) << "," << num(r.classWeight) << "," << num(r.patchScore) << "," << num(r.imageLocal)
-            << "," << num(r.imageGlobal) << "," << num(r.imageClass) << "," << num(r.imageScore)
-            << (heatmaps ? "," + csvField(s.heatmap) : std::string()) << "\n";
-        json << (i ? ",\n" : "\n") << "    {\"path\": " << jsonString(s.path) << ", \"score\": " << num(r.score)
-             << ", \"verdict\": \"" << verdict << "\", \"is_anomaly\": " << (r.isAnomaly ? "true" : "false")
-             << ", \"threshold\": " << num(r.threshold) << ", \"components\": {\"patch_local\": " << num(r.patchLocal)
-             << ", \"patch_global\": " << num(r.patchGlobal) << ", \"class_weight\": " << num(r.classWeight)
-             << ", \"patch_score\": " << num(r.patchScore) << ", \"image_local\": " << num(r.imageLocal)
-             << ", \"image_global\": " << num(r.imageGlobal) << ", \"image_class\": " << num(r.imageClass)
-             << ", \"image_score\": " << num(r.imageScore) << "}"
-             << (heatmaps ? ", \"heatmap\": " + jsonString(s.heatmap) : std::string()) << "}";
-    }
-    json << "\n  ],\n  \"errors\": [";
-    for (size_t i = 0; i < errors.size(); ++i)
-        json << (i ? ",\n" : "\n") << "    {\"path\": " << jsonString(errors[i].first) << ", \"error\": " << jsonString(errors[i].second) << "}";
-    json << (errors.empty() ? "" : "\n  ") << "],\n  \"summary\": {\"files\": " << files.size() << ", \"scored\": " << scored.size()
-         << ", \"anomalous\": " << anomalous << ", \"unreadable\": " << errors.size() << ", \"detect_ms_per_image\": "
-         << num(1000.0 * detectSeconds / scored.size()) << "}\n}\n";
-    writeTextAtomic((fs::path(outDir) / "scores.csv").string(), csv.str());
-    writeTextAtomic((fs::path(outDir) / "results.json").string(), json.str());
-
-    std::printf("detect: %zu image(s) scored, %zu anomalous, %zu unreadable (skipped); %.1f ms per image; results in %s\n",
-                scored.size(), anomalous, errors.size(), 1000.0 * detectSeconds / scored.size(), outDir.c_str());
+    for (const Scored& s : scored)
+        anomalous += s.result.isAnomaly ? 1 : 0;
+    const std::string heatmapFailures =
+        errors.size() > skipped ? ", " + std::to_string(errors.size() - skipped) + " heat map(s) failed" : std::string();
+    printOut("detect: %zu image(s) scored, %zu anomalous, %zu unreadable (skipped)%s; %.1f ms per image; results in %s\n",
+             scored.size(), anomalous, skipped, heatmapFailures.c_str(), 1000.0 * detectSeconds / scored.size(), outDir.c_str());
     return kExitOk;
 }
 

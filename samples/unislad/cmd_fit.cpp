@@ -6,6 +6,7 @@
 #include "cli_common.hpp"
 #include "dataset.hpp"
 #include "detector_options.hpp"
+#include "output_files.hpp"
 #include "progress.hpp"
 
 #include <chrono>
@@ -24,7 +25,8 @@ const std::string kFitKeys = std::string(
     "{help h ?        |           | print this help}"
     "{train t         |<none>     | folder of nominal training images (e.g. a category's train/good)}"
     "{calib           |<optional> | folder of nominal calibration images (e.g. validation/good); default: a seeded 20 % hold-out of --train}"
-    "{model m         |<none>     | the model file to write}"
+    "{model m         |<none>     | the model file to write; an existing file there must be a model file (a symbolic link: the file it points to is replaced)}"
+    "{force           |           | replace --model even when it is not a model file}"
     "{quiet q         |           | no progress bar}") + kDetectorKeys;
 
 /** The images of a folder; a missing folder or one without images is an error naming it. */
@@ -71,11 +73,9 @@ int runFit(int argc, const char* const argv[])
     const std::string trainDir = opts.value("train"), calibDir = opts.value("calib"), modelPath = opts.value("model");
     const bool quiet = opts.parser().has("quiet");
 
-    // Fail on an unwritable destination before the (long) fit, not after it.
-    const fs::path parent = fs::absolute(modelPath).parent_path();
-    std::error_code ec;
-    if (!fs::is_directory(parent, ec))
-        CV_Error(cv::Error::StsError, "--model: cannot write '" + modelPath + "': folder '" + parent.string() + "' does not exist");
+    // Fail on an unwritable destination, or one that is not a model (a training image, mistyped),
+    // before the (long) fit, not after it.
+    checkModelOutput(modelPath, "--model", opts.parser().has("force"));
 
     // Every image must be readable: the first that is not stops the command, naming it.
     const std::vector<std::string> trainPaths = imagesIn(trainDir, "--train");
@@ -91,7 +91,8 @@ int runFit(int argc, const char* const argv[])
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     detector->save(modelPath);
 
-    std::printf("fit: %zu training + %s images in %.1f s; threshold %.4g; model %s (%s)\n", train.size(),
+    std::error_code ec;
+    printOut("fit: %zu training + %s images in %.1f s; threshold %.4g; model %s (%s)\n", train.size(),
                 calibDir.empty() ? "hold-out calibration" : (std::to_string(calibration.size()) + " calibration").c_str(), seconds,
                 detector->getThreshold(), modelPath.c_str(), sizeText(fs::file_size(modelPath, ec)).c_str());
     return kExitOk;

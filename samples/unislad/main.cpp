@@ -4,6 +4,7 @@
 // `unislad`: command line of UniSLAD for OpenCV. Each subcommand lives in its own file
 // (cmd_<name>.cpp) and is listed once in commands() below.
 #include "cli_common.hpp"
+#include "output_files.hpp"
 
 #include <opencv2/unislad.hpp>
 
@@ -54,6 +55,9 @@ void printHelp(std::ostream& os)
 int main(int argc, char** argv)
 {
     using namespace unislad::cli;
+    // A closed stdout (`unislad detect ... | head -1`) must not kill the program before it writes
+    // its result files: printing stops (printOut), the work goes on.
+    ignoreBrokenPipes();
     if (argc < 2)
     {
         std::cerr << "unislad: missing command\n\n";

@@ -1,10 +1,10 @@
 // This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
 // LICENSE file found in the top-level directory of this distribution.
 #include "report.hpp"
+#include "output_files.hpp"
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 namespace unislad {
@@ -26,37 +26,11 @@ std::string metric(double v)
     return v < 0 ? "null" : number(v);
 }
 
-std::string quoted(const std::string& s)
-{
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"' || c == '\\')
-            out += '\\';
-        out += c;
-    }
-    return out + "\"";
-}
-
 } // namespace
 
 void writeTextAtomic(const std::string& path, const std::string& text)
 {
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << text;
-        out.flush();
-        if (!out) {
-            std::remove(tmp.c_str());
-            CV_Error(cv::Error::StsError, "cannot write '" + path + "'");
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        std::remove(tmp.c_str());
-        CV_Error(cv::Error::StsError, "cannot write '" + path + "': " + ec.message());
-    }
+    writeOutputFile(path, text);
 }
 
 void writeReport(const std::string& dir, const Evaluation& e, float threshold)
@@ -66,8 +40,8 @@ void writeReport(const std::string& dir, const Evaluation& e, float threshold)
     if (ec)
         CV_Error(cv::Error::StsError, "cannot create report folder '" + dir + "': " + ec.message());
     std::ostringstream j;
-    j << "{\n  \"category\": " << quoted(e.category) << ",\n"
-      << "  \"layout\": " << quoted(e.layout == Layout::MVTecLOCO ? "mvtec_loco" : "mvtec_ad") << ",\n"
+    j << "{\n  \"category\": " << jsonString(e.category) << ",\n"
+      << "  \"layout\": " << jsonString(e.layout == Layout::MVTecLOCO ? "mvtec_loco" : "mvtec_ad") << ",\n"
       << "  \"image_auroc\": {\"logical\": " << metric(e.aurocLogical) << ", \"structural\": " << metric(e.aurocStructural)
       << ", \"mean\": " << metric(e.aurocMean) << ", \"all\": " << metric(e.aurocAll) << "},\n"
       << "  \"pixel_auroc\": " << metric(e.pixelAUROC) << ",\n  \"aupro_0.3\": " << metric(e.auPRO) << ",\n"
@@ -75,7 +49,7 @@ void writeReport(const std::string& dir, const Evaluation& e, float threshold)
       << "  \"threshold\": " << number(threshold) << ",\n  \"image_auroc_per_defect\": {";
     bool first = true;
     for (const auto& kv : e.aurocPerDefect) {
-        j << (first ? "" : ", ") << quoted(kv.first) << ": " << metric(kv.second);
+        j << (first ? "" : ", ") << jsonString(kv.first) << ": " << metric(kv.second);
         first = false;
     }
     j << "},\n  \"train_images\": " << e.trainImages << ",\n  \"calibration_images\": " << e.calibrationImages << ",\n"
@@ -88,7 +62,7 @@ void writeReport(const std::string& dir, const Evaluation& e, float threshold)
          "image_class,image_score\n";
     for (const ScoredItem& s : e.items) {
         const cv::uniSLAD::Result& r = s.result;
-        c << quoted(s.item.path) << "," << s.item.defect << "," << s.item.kind << "," << number(r.score) << ","
+        c << csvField(s.item.path) << "," << csvField(s.item.defect) << "," << csvField(s.item.kind) << "," << number(r.score) << ","
           << (r.isAnomaly ? 1 : 0) << "," << number(r.patchLocal) << "," << number(r.patchGlobal) << ","
           << number(r.classWeight) << "," << number(r.patchScore) << "," << number(r.imageLocal) << ","
           << number(r.imageGlobal) << "," << number(r.imageClass) << "," << number(r.imageScore) << "\n";

@@ -15,7 +15,8 @@ namespace cli {
 /** Writes <dir>/metrics.json and <dir>/scores.csv (creating dir), each atomically. */
 void writeReport(const std::string& dir, const Evaluation& e, float threshold);
 
-/** Writes text to path through a temporary file and a rename; raises cv::Exception naming the path. */
+/** Writes text to path atomically (writeOutputFile); raises cv::Exception naming the path and the
+    system's reason. */
 void writeTextAtomic(const std::string& path, const std::string& text);
 
 } // namespace cli

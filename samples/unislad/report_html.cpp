@@ -2,6 +2,7 @@
 // LICENSE file found in the top-level directory of this distribution.
 #include "report_html.hpp"
 #include "plots.hpp"
+#include "output_files.hpp"
 #include "report.hpp"
 
 #include <opencv2/imgcodecs.hpp>
@@ -113,20 +114,7 @@ std::string pageTail()
 
 void writePng(const std::string& path, const cv::Mat& img)
 {
-    const std::string tmp = path + ".tmp.png";
-    bool ok = false;
-    try {
-        ok = cv::imwrite(tmp, img);
-    } catch (const cv::Exception&) {
-        ok = false;
-    }
-    std::error_code ec;
-    if (ok)
-        fs::rename(tmp, path, ec);
-    if (!ok || ec) {
-        fs::remove(tmp, ec);
-        CV_Error(cv::Error::StsError, "cannot write '" + path + "'");
-    }
+    writeOutputPng(path, img);
 }
 
 std::string kindOf(const ScoredItem& s)

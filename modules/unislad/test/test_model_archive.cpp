@@ -605,4 +605,114 @@ TEST(UniSLAD_ModelArchive, a_save_killed_at_any_moment_leaves_the_old_or_the_new
 }
 #endif
 
+TEST(UniSLAD_ModelArchive, isModelFile_reads_the_magic_only)
+{
+    TempDir dir;
+    const std::string model = dir.file("m.unislad"), magicOnly = dir.file("magic"), png = dir.file("x.png"),
+                      shortFile = dir.file("short");
+    smallArchive().save(model);
+    const uchar magic[8] = { 'U', 'N', 'I', 'S', 'L', 'A', 'D', 0 };
+    writeFile(magicOnly, magic, 8);                                    // damaged, but a model file
+    const uchar pngHead[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+    writeFile(png, pngHead, 8);
+    writeFile(shortFile, magic, 7);
+    EXPECT_TRUE(cv::uniSLAD::isModelFile(model));
+    EXPECT_TRUE(cv::uniSLAD::isModelFile(magicOnly));
+    EXPECT_FALSE(cv::uniSLAD::isModelFile(png));
+    EXPECT_FALSE(cv::uniSLAD::isModelFile(shortFile));
+    EXPECT_FALSE(cv::uniSLAD::isModelFile(dir.file("missing")));
+    EXPECT_FALSE(cv::uniSLAD::isModelFile(dir.path.string()));      // a directory
+}
+
+TEST(UniSLAD_ModelArchive, public_writeFileAtomically_writes_the_bytes_and_names_the_caller)
+{
+    TempDir dir;
+    const std::string path = dir.file("out.json");
+    const Bytes bytes = textBytes("{\"a\": 1}\n");
+    cv::uniSLAD::writeFileAtomically(path, bytes);
+    EXPECT_TRUE(bytes == readFile(path));
+    cv::uniSLAD::writeFileAtomically(path, Bytes());
+    EXPECT_TRUE(readFile(path).empty());
+    EXPECT_EQ(std::vector<std::string>{ "out.json" }, dir.list());
+    UNISLAD_EXPECT_THROW_MSG(cv::uniSLAD::writeFileAtomically(dir.file("no/out.json"), bytes, "cannot write 'X'"),
+                             "cannot write 'X': ", "No such file or directory");
+}
+
+#ifndef _WIN32
+//! A pid that no process has: a child that has exited and been reaped.
+long deadPid()
+{
+    std::fflush(nullptr);
+    const pid_t child = fork();
+    if (child == 0)
+        _exit(0);
+    int status = 0;
+    waitpid(child, &status, 0);
+    return (long)child;
+}
+
+TEST(UniSLAD_ModelArchive, a_save_removes_temporary_files_of_dead_writers_of_the_same_file_only)
+{
+    TempDir dir;
+    const std::string path = dir.file("m.unislad");
+    const long dead = deadPid();
+    const std::string staleName = format("m.unislad.tmp-%ld-0000abcd", dead);
+    const std::vector<std::string> kept = {
+        format("m.unislad.tmp-%ld-0000beef", (long)getpid()),    // this process: another thread may be writing
+        format("m.unislad.tmp-%ld-0000cafe", (long)getppid()),   // a live process
+        format("n.unislad.tmp-%ld-0000abcd", dead),               // another file's
+        format("m.unislad.tmp-%ld-0000ABCD", dead),               // not the pattern (upper-case hex)
+        format("m.unislad.tmp-%ld-0000abcd.bak", dead),           // not the pattern (a suffix)
+        format("m.unislad.tmp-%ld", dead),                        // not the pattern (no hex part)
+    };
+    const uchar junk[4] = { 1, 2, 3, 4 };
+    writeFile(dir.file(staleName), junk, 4);
+    for (const std::string& name : kept)
+        writeFile(dir.file(name), junk, 4);
+    smallArchive().save(path);
+    std::vector<std::string> expected = kept;
+    expected.push_back("m.unislad");
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(expected, dir.list());
+    // The public writer does the same.
+    writeFile(dir.file(staleName), junk, 4);
+    cv::uniSLAD::writeFileAtomically(path, textBytes("x"));
+    EXPECT_EQ(expected, dir.list());
+}
+
+TEST(UniSLAD_ModelArchive, a_save_through_a_symbolic_link_replaces_its_target_and_keeps_the_link)
+{
+    TempDir dir;
+    fs::create_directory(dir.path / "versions");
+    const std::string link = dir.file("current.unislad"), target = dir.file("versions/v1.unislad");
+    smallArchive().save(target);
+    fs::create_symlink("versions/v1.unislad", link);   // relative, as `ln -s` makes them
+    ModelArchiveWriter changed;
+    changed.addText("params", "new");
+    changed.save(link);
+    EXPECT_TRUE(fs::is_symlink(fs::symlink_status(link)));
+    EXPECT_EQ(fs::path("versions/v1.unislad"), fs::read_symlink(link));
+    EXPECT_EQ("new", ModelArchiveReader::load(target).text("params"));
+    EXPECT_EQ((std::vector<std::string>{ "current.unislad", "versions" }), dir.list());
+    EXPECT_EQ(1, std::distance(fs::directory_iterator(dir.path / "versions"), fs::directory_iterator()));
+
+    // A link to a link, and a dangling link (its target is created).
+    const std::string second = dir.file("second.unislad"), dangling = dir.file("next.unislad");
+    fs::create_symlink(link, second);
+    smallArchive().save(second);
+    EXPECT_TRUE(fs::is_symlink(fs::symlink_status(second)));
+    EXPECT_TRUE(smallArchive().serialize() == readFile(target));
+    fs::create_symlink("versions/v2.unislad", dangling);
+    changed.save(dangling);
+    EXPECT_TRUE(fs::is_symlink(fs::symlink_status(dangling)));
+    EXPECT_EQ("new", ModelArchiveReader::load(dir.file("versions/v2.unislad")).text("params"));
+
+    // A loop of links is an error that names the path, and creates nothing.
+    const std::string loopA = dir.file("loop_a"), loopB = dir.file("loop_b");
+    fs::create_symlink("loop_b", loopA);
+    fs::create_symlink("loop_a", loopB);
+    UNISLAD_EXPECT_THROW_MSG(changed.save(loopA), "loop_a", "too many levels of symbolic links");
+}
+#endif
+
 }} // namespace

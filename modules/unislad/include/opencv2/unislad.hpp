@@ -49,6 +49,33 @@ namespace uniSLAD {
 /** @brief The library's version, "major.minor.patch". */
 CV_EXPORTS_W String getVersionString();
 
+/** @brief Whether path is a UniSLAD model file, by its first 8 bytes (the magic "UNISLAD\0" that
+every model file written by UniSLAD::save starts with).
+
+Meant for tools that must not replace a file that is not a model (`unislad fit --model` refuses to,
+unless forced): only the magic is read, so a damaged or newer model still counts as one, and
+UniSLAD::load() is what checks the rest. A symbolic link is followed.
+@param path the file
+@return true for a regular file starting with the magic; false otherwise, also when it does not
+exist, is a directory or cannot be read.
+*/
+CV_EXPORTS_W bool isModelFile(const String& path);
+
+/** @brief Writes a whole file atomically, the way UniSLAD::save writes a model.
+
+The bytes go to a temporary file "<path>.tmp-<pid>-<8 hex digits>" next to path, which is synced,
+closed and renamed over path; readers of path see the old file or the new one, never a part, and on
+any error path is left as it was and the temporary file is removed. Temporary files of the same
+path left by processes that were killed meanwhile (their pid no longer runs) are removed first
+(POSIX). A symbolic link at path is followed: the file it points to is replaced and the link stays.
+@param path the file to write; its directory must exist
+@param bytes the file's contents
+@param who the start of every error message (the caller, or what the file is), e.g. "cannot write
+'out/results.json'"; errors end with the system's error text ("No space left on device").
+*/
+CV_EXPORTS void writeFileAtomically(const String& path, const std::vector<uchar>& bytes,
+                                    const String& who = "cv::uniSLAD::writeFileAtomically");
+
 /** @brief All settings of a UniSLAD detector.
 
 `Params()` is the offline default, the same as Params::defaults() (each field's default is stated in

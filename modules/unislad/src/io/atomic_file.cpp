@@ -22,6 +22,8 @@
 #endif
 #include <windows.h>
 #else
+#include <dirent.h>
+#include <signal.h>
 #include <unistd.h>
 #endif
 
@@ -94,6 +96,73 @@ std::string directoryOf(const std::string& path)
         return ".";
     return slash == 0 ? path.substr(0, 1) : path.substr(0, slash);
 }
+
+std::string fileNameOf(const std::string& path)
+{
+    const size_t slash = path.find_last_of("/\\");
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+#ifndef _WIN32
+/** The file that writing to path reaches: path itself, or the end of its chain of symbolic links
+    (which need not exist: a dangling link). A loop, or an unreadable link, raises. */
+std::string followLinks(const std::string& path, const std::string& who)
+{
+    std::string p = path;
+    for (int depth = 0; depth < 40; ++depth) {   // SYMLOOP_MAX is 40 on Linux
+        struct stat st;
+        if (::lstat(p.c_str(), &st) != 0 || !S_ISLNK(st.st_mode))
+            return p;   // not a link, or nothing there: write p
+        std::vector<char> buf((size_t)std::max<off_t>(st.st_size, 255) + 1);
+        const ssize_t n = ::readlink(p.c_str(), buf.data(), buf.size() - 1);
+        if (n < 0)
+            CV_Error(Error::StsError, who + ": cannot read the symbolic link '" + p + "': " + systemError(errno));
+        const std::string target(buf.data(), (size_t)n);
+        p = (!target.empty() && target[0] == '/') || p.find('/') == std::string::npos
+                ? target : directoryOf(p) + "/" + target;
+    }
+    CV_Error(Error::StsError, who + ": '" + path + "': too many levels of symbolic links");
+}
+
+/** Removes what killed writers of destination left: "<name>.tmp-<pid>-<8 hex digits>" in its
+    directory whose pid is not a running process. A temporary of this process (another thread may
+    be writing the same file) or of a live one is left alone; kill(pid, 0) failing with ESRCH is
+    the only proof of death accepted (EPERM: alive, another user's). Failures are not errors:
+    this is housekeeping, and the write itself does not depend on it. */
+void removeStaleTemporaries(const std::string& destination)
+{
+    const std::string dir = directoryOf(destination), prefix = fileNameOf(destination) + ".tmp-";
+    DIR* d = ::opendir(dir.c_str());
+    if (!d)
+        return;
+    const long self = processId();
+    while (const struct dirent* e = ::readdir(d)) {
+        const std::string name = e->d_name;
+        if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0)
+            continue;
+        // The rest must be "<decimal pid>-<8 lowercase hex digits>", exactly what TemporaryFile makes.
+        const std::string rest = name.substr(prefix.size());
+        const size_t dash = rest.find('-');
+        if (dash == 0 || dash == std::string::npos || dash > 10 || rest.size() != dash + 9)
+            continue;
+        bool ok = true;
+        for (size_t i = 0; i < rest.size() && ok; ++i)
+            ok = i < dash ? (rest[i] >= '0' && rest[i] <= '9')
+                          : i == dash || (rest[i] >= '0' && rest[i] <= '9') || (rest[i] >= 'a' && rest[i] <= 'f');
+        if (!ok)
+            continue;
+        const long pid = std::stol(rest.substr(0, dash));
+        if (pid <= 0 || pid == self || (pid_t)pid != pid)
+            continue;
+        if (::kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        const std::string stale = (dir == "/" ? dir : dir + "/") + name;
+        if (std::remove(stale.c_str()) == 0)
+            CV_LOG_INFO(NULL, "removed '" << stale << "', left by process " << pid << " that no longer runs");
+    }
+    ::closedir(d);
+}
+#endif
 
 // ---- output -----------------------------------------------------------------------------------
 //! Buffered writes to a file descriptor; large blocks bypass the buffer.
@@ -261,7 +330,13 @@ void writeFileAtomically(const std::string& path, const std::string& who,
 {
     if (path.empty())
         CV_Error(Error::StsBadArg, who + ": path: expected a file path, found an empty string");
-    TemporaryFile tmp(path, who);
+#ifdef _WIN32
+    const std::string& target = path;
+#else
+    const std::string target = followLinks(path, who);
+    removeStaleTemporaries(target);
+#endif
+    TemporaryFile tmp(target, who);
     FdSink sink(tmp.fd(), tmp.path(), who);
     produce(sink);
     sink.flush();

@@ -12,8 +12,15 @@
 // exclusively next to path, lets the caller fill it, then fsync, close, rename over path (MoveFileEx
 // with write-through on Windows) and fsync of the directory. Readers of path see the old file or
 // the new one, never a part. Whatever fails, the producer included, removes the temporary file and
-// leaves path as it was; only a process killed meanwhile leaves its temporary file behind. The
-// new file's mode is 0666 & ~umask; a symbolic link at path is replaced, not followed.
+// leaves path as it was; only a process killed meanwhile leaves its temporary file behind, and
+// the next write of the same path removes it (POSIX: every "<path>.tmp-<pid>-<hex>" whose pid is
+// not a running process; never one of this process or of a live one, so concurrent writers are
+// safe; on Windows such files stay). The new file's mode is 0666 & ~umask.
+//
+// Symbolic links are followed: when path is a link (or a chain of them), the file it points to is
+// replaced, through a temporary file next to that file, and the link stays a link; a dangling
+// link gets its target created. Writing through the link is what a plain open-for-writing does,
+// and keeps setups that point a fixed name at a versioned file working.
 //
 // Errors raise cv::Exception. The caller names itself or the file in every message, so that a
 // message reads as that caller's own: InputFile's start with "<what> '<path>': " (e.g. "model

@@ -55,8 +55,9 @@
 // systems) and fsyncs the directory. The destination is therefore always either the complete old
 // file or the complete new one. On any error the temporary file is removed and <path> is
 // untouched; only a process killed while saving leaves its temporary file behind: files that match
-// the pattern and whose pid is not a running process can be deleted. A new file gets the mode
-// 0666 & ~umask; when <path> is a symbolic link, the link itself is replaced.
+// the pattern and whose pid is not a running process are deleted by the next save of the same
+// path (POSIX). A new file gets the mode 0666 & ~umask; when <path> is a symbolic link, the file
+// it points to is replaced and the link stays (io/atomic_file.hpp).
 //
 // Error messages name the file (or the name given to parse) and the section (or "header"), and
 // say what was expected and what was found, e.g.
