@@ -56,7 +56,8 @@ std::vector<std::string> inputFiles(const std::string& input)
     std::error_code ec;
     const fs::file_status st = fs::status(input, ec);
     if (ec || !fs::exists(st))
-        CV_Error(cv::Error::StsError, "--input: '" + input + "': " + (ec ? ec.message() : std::string("no such file or folder")));
+        CV_Error(cv::Error::StsError, "--input: '" + input + "': " +
+                 (st.type() == fs::file_type::not_found || !ec ? std::string("no such file or folder") : ec.message()));
     if (!fs::is_directory(st)) {
         const std::string odd = notRegularFile(input);
         if (!odd.empty())   // a named pipe would block the image decoder
