@@ -29,7 +29,7 @@ command -v ninja >/dev/null && generator=(-G Ninja)
 cmake -S . -B "$BUILD" "${generator[@]}" -DCMAKE_CXX_COMPILER="$CXX" -DCMAKE_BUILD_TYPE=Release \
       -DUNISLAD_BUILD_FUZZERS=ON -DUNISLAD_BUILD_TESTS=OFF -DUNISLAD_BUILD_BENCHMARKS=OFF \
       -DUNISLAD_BUILD_SAMPLES=OFF -DUNISLAD_BUILD_PLUGIN=OFF -DUNISLAD_NATIVE_ARCH=OFF >/dev/null
-cmake --build "$BUILD" --parallel "$JOBS" --target fuzz_model_file fuzz_manifest fuzz_make_seeds
+cmake --build "$BUILD" --parallel "$JOBS" --target fuzz_model_file fuzz_manifest fuzz_cli fuzz_make_seeds
 built=$(date +%s)
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
@@ -38,7 +38,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 seed_arg=()
 [[ -n "${FUZZ_SEED:-}" ]] && seed_arg=(-seed="$FUZZ_SEED")
 status=0
-for target in model_file manifest; do
+for target in model_file manifest cli; do
   corpus="$BUILD/fuzz/corpus/$target"
   mkdir -p "$corpus" "$BUILD/fuzz/artifacts"
   log="$BUILD/fuzz/$target.log"
