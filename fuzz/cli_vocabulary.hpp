@@ -24,7 +24,7 @@ struct OptionSpec
     bool takesValue;   //!< false for flags
     int limit;         //!< > 0: every run of digits in the value must be at most this (heavy work otherwise)
     const char* small; //!< when not "" and the option is left out, "--<name>=<small>" is added (its default is heavy)
-    bool writes;       //!< the value is a path the command writes to (never a fixture)
+    bool writes;       //!< the value is a path the command writes to (only scratch paths are run)
 };
 
 struct CommandSpec
@@ -122,7 +122,7 @@ inline const std::vector<std::string>& vocabulary()
     static const std::vector<std::string> v = [] {
         std::vector<std::string> w = {"fit", "detect", "eval", "synth", "bench", "--help", "-h", "help", "--version",
                                       "@manifest", "@model", "@broken-model", "@images", "@image", "@data",
-                                      "@category-loco", "@category-ad", "@empty", "@missing", "@out", "@out-model",
+                                      "@category-loco", "@category-ad", "@train", "@empty", "@missing", "@out", "@out-model",
                                       "@report", "@scratch", "@text-file",
                                       "0", "1", "2", "3", "4", "8", "16", "32", "48", "64", "999", "-1", "0.5",
                                       "0.25", "1.5", "1e-9", "nan", "inf", "-0", "", " ", ",", "=", "-", "--", "x",

@@ -5,13 +5,14 @@
 // `unislad` run, executed in-process by the program's own dispatch (unislad::cli::runProgram, which
 // main() calls), against a tiny fixture made at start-up in a fresh temporary folder:
 //   @data            a synthetic data set (juice_bottle in the MVTec LOCO AD layout, woven_texture in the
-//                    MVTec AD one; 32 px, a handful of images per split), @category-loco / @category-ad
+//                    MVTec AD one; 32 px, a handful of images per split), @category-loco / @category-ad,
+//                    @train (juice_bottle's train/good)
 //   @model           a model fitted on @category-loco's train/good with the tiny fixture backbone (@manifest)
 //   @images, @image  an image folder (test images, a text file, a truncated PNG) and one image
 //   @broken-model, @text-file, @empty (also UNISLAD_MODEL_DIR: no preset backbone is ever found),
 //   @missing         a path that does not exist
-//   @out, @out-model, @report, @scratch   paths in the scratch folder, emptied before every input; the
-//                    working directory, so relative raw paths land there too
+//   @out, @out-model, @report, @scratch   paths in the scratch folder, emptied before every input: the
+//                    only place a command may write to
 // Tokens: see cli_vocabulary.hpp.
 //
 // Checked: no crash, no sanitizer report, no exception out of the program (it must turn every error into
@@ -23,9 +24,11 @@
 //    and --size, bench's --train, --size, --runs, --fit-runs, the detector's --grid, --local-dims,
 //    --pretrain-dims, --hnsw-*, --threads), and any token with a run of more than 3 digits; the synth and
 //    bench options whose defaults are heavy are added with small values when the input leaves them out;
-//  * absolute paths (also after '=') and '..' in raw tokens (the command would write outside the scratch folder);
-//  * a fixture path as the value of an option the command writes to (a later input would see another
-//    fixture); more than 32 tokens or tokens over 256 bytes.
+//  * a value other than a scratch path for an option the command writes to (--out, --report, fit's
+//    --model): the fuzzer would litter the working directory, or change a fixture under later inputs;
+//  * absolute paths (also after '=') and '..' in raw tokens: inputs stay away from the host's files;
+//  * more than 32 tokens or tokens over 256 bytes.
+// The working directory is left alone (libFuzzer resolves relative corpus and artifact paths in it).
 // The preset backbones (MobileNetV2, WRN-50-2, ViT-B/16) are never present, so without --manifest
 // @manifest fit, eval and bench stop at "backbone not found": the detector itself runs on the tiny one.
 #include "cli_vocabulary.hpp"
@@ -189,6 +192,7 @@ void makeFixture()
                {"@data", data},
                {"@category-loco", data + "/juice_bottle"},
                {"@category-ad", data + "/woven_texture"},
+               {"@train", data + "/juice_bottle/train/good"},
                {"@empty", g_fixture + "/empty"},
                {"@missing", g_fixture + "/missing"},
                {"@text-file", g_fixture + "/text.txt"},
@@ -237,9 +241,9 @@ bool digitsWithin(const std::string& text, long long limit)
     return true;
 }
 
-bool isFixturePath(const std::string& value)
+bool inScratch(const std::string& value)
 {
-    return value.rfind(g_fixture, 0) == 0 || value == UNISLAD_FUZZ_MANIFEST;
+    return value == g_scratch || value.rfind(g_scratch + "/", 0) == 0;
 }
 
 /** Reads the arguments the way cli::Options does, and says whether running them is cheap and
@@ -274,7 +278,7 @@ bool admissible(std::vector<std::string>& args)
         given.push_back(o);
         if (o->limit > 0 && !digitsWithin(value, o->limit))
             return false;
-        if (o->writes && isFixturePath(value))
+        if (o->writes && !inScratch(value))
             return false;
     }
     std::vector<std::string> added;
@@ -304,8 +308,6 @@ extern "C" int LLVMFuzzerInitialize(int*, char***)
     }
     makeFixture();
     setenv("UNISLAD_MODEL_DIR", (g_fixture + "/empty").c_str(), 1);
-    if (chdir(g_scratch.c_str()) != 0)
-        fail("cannot enter " + g_scratch);
     checkOptionTables();
     return 0;
 }

@@ -75,10 +75,13 @@ int main(int argc, char** argv)
     const std::vector<std::vector<std::string>> vectors = {
         {"--help"},
         {"fit", "--help"},
-        {"fit", "--train", "@category-loco", "--model", "@out-model", "--manifest", "@manifest", "--quiet"},
+        {"fit", "--train", "@train", "--model", "@out-model", "--manifest", "@manifest", "--quiet"},
+        {"fit", "--train", "@category-loco", "--model", "@out-model", "--manifest", "@manifest"},
         {"fit", "-t", "@images", "--calib", "@images", "-m", "@out-model", "--manifest", "@manifest", "--grid", "2",
          "--mt", "ledoit-wolf", "--index", "hnsw"},
-        {"fit", "--train", "@category-loco", "--model", "@out-model"},
+        {"fit", "--train", "@train", "--model", "@out-model"},
+        {"fit", "--train", "@train", "--model", "@out-model", "--manifest", "@manifest", "--preset", "paper",
+         "--ablation", "t3-1", "--fusion", "raw"},
         {"detect", "--model", "@model", "--input", "@images", "--out", "@out", "--heatmaps"},
         {"detect", "-m", "@model", "-i", "@image", "-o", "@out", "--threads", "1", "-q"},
         {"detect", "--model", "@broken-model", "--input", "@images", "--out", "@out"},
@@ -89,6 +92,7 @@ int main(int argc, char** argv)
         {"synth", "--list"},
         {"synth", "-o", "@scratch", "-c", "woven_texture,kit_tray", "--size", "48", "--seed", "3"},
         {"bench", "--manifest", "@manifest", "--category", "woven_texture", "--quiet"},
+        {"bench", "--manifest", "@manifest", "--train", "4", "--runs", "2"},
     };
     int v = 0;
     fs::create_directories(out + "/cli");

@@ -97,7 +97,10 @@ int runBench(int argc, const char* const argv[])
     std::vector<cv::Mat> images;
     for (int i = 0; i < (int)train; ++i)
         images.push_back(synth::renderSample(category, synth::Split::Train, i, (uint64_t)p.seed, (int)size).image);
-    const cv::Mat image = synth::renderSample(category, synth::Split::TestLogical, 0, (uint64_t)p.seed, (int)size).image;
+    // MVTec AD style categories have structural defects only: their timed image is one of those.
+    const synth::Split testSplit =
+        synth::findCategory(category).logicalDefects.empty() ? synth::Split::TestStructural : synth::Split::TestLogical;
+    const cv::Mat image = synth::renderSample(category, testSplit, 0, (uint64_t)p.seed, (int)size).image;
 
     // Fit.
     std::vector<double> fitSeconds;
