@@ -42,10 +42,12 @@ for target in model_file manifest cli; do
   corpus="$BUILD/fuzz/corpus/$target"
   mkdir -p "$corpus" "$BUILD/fuzz/artifacts"
   log="$BUILD/fuzz/$target.log"
+  kept=()
+  [[ -d "$ROOT/fuzz/regressions/$target" ]] && kept=("$ROOT/fuzz/regressions/$target")
   echo "fuzz.sh: fuzz_$target for ${SECONDS_PER_TARGET} s"
   if ! "$BUILD/fuzz/fuzz_$target" -max_total_time="$SECONDS_PER_TARGET" -timeout=20 -rss_limit_mb=2560 \
         -max_len=65536 "${seed_arg[@]}" -print_final_stats=1 -artifact_prefix="$BUILD/fuzz/artifacts/$target-" \
-        "$corpus" "$BUILD/fuzz/seeds/$target" "$ROOT/fuzz/regressions/$target" >"$log" 2>&1; then
+        "$corpus" "$BUILD/fuzz/seeds/$target" "${kept[@]}" >"$log" 2>&1; then
     status=1
     echo "fuzz.sh: fuzz_$target FAILED; the end of $log:" >&2
     tail -40 "$log" >&2
