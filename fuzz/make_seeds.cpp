@@ -3,12 +3,14 @@
 //
 // Writes the fuzzers' seed corpora: model files (a detector fitted on the tiny fixture backbone, with
 // and without the Mahalanobis transform and with one branch switched off; small archives of every
-// section kind) and manifests (the fixture's, in YAML and JSON).
+// section kind), manifests (the fixture's, in YAML and JSON) and argument vectors of every subcommand
+// (fuzz_cli's encoding, cli_vocabulary.hpp).
 //
 //   make_seeds <out dir> <tiny_backbone.yml>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/unislad.hpp>
 
+#include "cli_vocabulary.hpp"
 #include "io/model_archive.hpp"
 #include "tiny_detector.hpp"
 
@@ -68,6 +70,41 @@ int main(int argc, char** argv)
        << "default" << 1 << "}" << "{" << "name" << "t" << "tensor" << "[" << 196 << 768 << "]" << "shape" << "["
        << 768 << 14 << 14 << "]" << "role" << "global" << "imagenet" << 0 << "}" << "]";
     std::ofstream(out + "/manifest/tiny.json") << js.releaseAndGetString();
-    std::cout << "make_seeds: wrote " << k << " model files and 2 manifests to " << out << "\n";
+    // Argument vectors: a word of the vocabulary (the fixture paths above all) is its one-byte token;
+    // anything else is passed as it is.
+    const std::vector<std::vector<std::string>> vectors = {
+        {"--help"},
+        {"fit", "--help"},
+        {"fit", "--train", "@train", "--model", "@out-model", "--manifest", "@manifest", "--quiet"},
+        {"fit", "--train", "@category-loco", "--model", "@out-model", "--manifest", "@manifest"},
+        {"fit", "-t", "@images", "--calib", "@images", "-m", "@out-model", "--manifest", "@manifest", "--grid", "2",
+         "--mt", "ledoit-wolf", "--index", "hnsw"},
+        {"fit", "--train", "@train", "--model", "@out-model"},
+        {"fit", "--train", "@train", "--model", "@out-model", "--manifest", "@manifest", "--preset", "paper",
+         "--ablation", "t3-1", "--fusion", "raw"},
+        {"detect", "--model", "@model", "--input", "@images", "--out", "@out", "--heatmaps"},
+        {"detect", "-m", "@model", "-i", "@image", "-o", "@out", "--threads", "1", "-q"},
+        {"detect", "--model", "@broken-model", "--input", "@images", "--out", "@out"},
+        {"eval", "--data", "@category-loco", "--manifest", "@manifest", "--quiet"},
+        {"eval", "--data", "@data", "--categories", "all", "--manifest", "@manifest", "--report", "@report"},
+        {"eval", "-d", "@category-ad", "--model", "@model", "--no-pixel"},
+        {"synth", "--out", "@out", "--categories", "juice_bottle", "--train", "1"},
+        {"synth", "--list"},
+        {"synth", "-o", "@scratch", "-c", "woven_texture,kit_tray", "--size", "48", "--seed", "3"},
+        {"bench", "--manifest", "@manifest", "--category", "woven_texture", "--quiet"},
+        {"bench", "--manifest", "@manifest", "--train", "4", "--runs", "2"},
+    };
+    int v = 0;
+    fs::create_directories(out + "/cli");
+    for (const std::vector<std::string>& args : vectors) {
+        std::string bytes;
+        for (const std::string& a : args) {
+            const char b = unislad::fuzzcli::vocabularyByte(a);
+            bytes += (bytes.empty() ? "" : "\n") + (b ? std::string(1, b) : a);
+        }
+        std::ofstream(out + format("/cli/args_%02d", v++), std::ios::binary) << bytes;
+    }
+    std::cout << "make_seeds: wrote " << k << " model files, 2 manifests and " << v << " argument vectors to " << out
+              << "\n";
     return 0;
 }

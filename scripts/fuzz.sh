@@ -29,7 +29,7 @@ command -v ninja >/dev/null && generator=(-G Ninja)
 cmake -S . -B "$BUILD" "${generator[@]}" -DCMAKE_CXX_COMPILER="$CXX" -DCMAKE_BUILD_TYPE=Release \
       -DUNISLAD_BUILD_FUZZERS=ON -DUNISLAD_BUILD_TESTS=OFF -DUNISLAD_BUILD_BENCHMARKS=OFF \
       -DUNISLAD_BUILD_SAMPLES=OFF -DUNISLAD_BUILD_PLUGIN=OFF -DUNISLAD_NATIVE_ARCH=OFF >/dev/null
-cmake --build "$BUILD" --parallel "$JOBS" --target fuzz_model_file fuzz_manifest fuzz_make_seeds
+cmake --build "$BUILD" --parallel "$JOBS" --target fuzz_model_file fuzz_manifest fuzz_cli fuzz_make_seeds
 built=$(date +%s)
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
@@ -38,14 +38,16 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 seed_arg=()
 [[ -n "${FUZZ_SEED:-}" ]] && seed_arg=(-seed="$FUZZ_SEED")
 status=0
-for target in model_file manifest; do
+for target in model_file manifest cli; do
   corpus="$BUILD/fuzz/corpus/$target"
   mkdir -p "$corpus" "$BUILD/fuzz/artifacts"
   log="$BUILD/fuzz/$target.log"
+  kept=()
+  [[ -d "$ROOT/fuzz/regressions/$target" ]] && kept=("$ROOT/fuzz/regressions/$target")
   echo "fuzz.sh: fuzz_$target for ${SECONDS_PER_TARGET} s"
   if ! "$BUILD/fuzz/fuzz_$target" -max_total_time="$SECONDS_PER_TARGET" -timeout=20 -rss_limit_mb=2560 \
         -max_len=65536 "${seed_arg[@]}" -print_final_stats=1 -artifact_prefix="$BUILD/fuzz/artifacts/$target-" \
-        "$corpus" "$BUILD/fuzz/seeds/$target" "$ROOT/fuzz/regressions/$target" >"$log" 2>&1; then
+        "$corpus" "$BUILD/fuzz/seeds/$target" "${kept[@]}" >"$log" 2>&1; then
     status=1
     echo "fuzz.sh: fuzz_$target FAILED; the end of $log:" >&2
     tail -40 "$log" >&2
