@@ -79,7 +79,8 @@ inline const std::vector<CommandSpec>& commandSpecs()
         std::vector<CommandSpec> s;
         s.push_back({"fit", with({{"train t", true, 0, "", false},
                                   {"calib", true, 0, "", false},
-                                  {"model m", true, 0, "", true}},
+                                  {"model m", true, 0, "", true},
+                                  {"force", false, 0, "", false}},
                                  true)});
         s.push_back({"detect", with({{"model m", true, 0, "", false},
                                      {"input i", true, 0, "", false},
