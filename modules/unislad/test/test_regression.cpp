@@ -18,6 +18,30 @@ namespace opencv_test { namespace {
 using namespace cv::uniSLAD;
 using namespace unislad_regression;
 
+/** The code the recorded values came from: the default Release build for AVX2 (what
+    UNISLAD_NATIVE_ARCH gave on the machine that recorded them), uninstrumented. Another build type,
+    instruction set or a sanitizer build orders some floating-point sums differently; there the values
+    are compared within a tolerance and the model bytes are not compared. */
+bool sameBuildAsRecorded()
+{
+#if !defined(UNISLAD_RELEASE_NATIVE_BUILD) || defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    return false;
+#elif defined(__AVX2__) && !defined(__AVX512F__)
+    return true;
+#else
+    return false;
+#endif
+}
+
+void expectSame(double expected, double found, const std::string& what)
+{
+    if (sameBuildAsRecorded()) {
+        EXPECT_EQ(expected, found) << what;
+    } else {
+        EXPECT_NEAR(expected, found, 1e-4 + 1e-3 * std::abs(expected)) << what;
+    }
+}
+
 /** Runs the test body in test/data (the cases name the backbone manifest relatively), restoring the
     working directory after. */
 class InDataFolder
@@ -54,7 +78,7 @@ void expectRecordedResults(const UniSLAD& d, const FileNode& recorded)
     const std::vector<Mat> test = testImages();
     const FileNode results = recorded["results"];
     ASSERT_EQ(test.size(), results.size());
-    EXPECT_EQ((double)recorded["threshold"], (double)d.getThreshold());
+    expectSame((double)recorded["threshold"], (double)d.getThreshold(), "threshold");
     const std::vector<float> predicted = d.predictBatch(test);
     for (size_t i = 0; i < test.size(); ++i) {
         SCOPED_TRACE(cv::format("image %d", (int)i));
@@ -63,10 +87,14 @@ void expectRecordedResults(const UniSLAD& d, const FileNode& recorded)
         results[(int)i]["values"] >> expected;
         const std::vector<double> found = resultValues(r);
         ASSERT_EQ(expected.size(), found.size());
-        for (size_t k = 0; k < found.size(); ++k)
-            EXPECT_EQ(expected[k], found[k]) << "field " << k << " of cv::uniSLAD::Result";
-        EXPECT_EQ((double)results[(int)i]["predict"], (double)predicted[i]);
-        EXPECT_EQ((std::string)results[(int)i]["map"], mapFingerprint(r.anomalyMap));
+        for (size_t k = 0; k < found.size(); ++k) {
+            if (k != 1 || sameBuildAsRecorded())   // the verdict may flip within the tolerance
+                expectSame(expected[k], found[k], cv::format("field %d of cv::uniSLAD::Result", (int)k));
+        }
+        expectSame((double)results[(int)i]["predict"], (double)predicted[i], "predict");
+        if (sameBuildAsRecorded()) {
+            EXPECT_EQ((std::string)results[(int)i]["map"], mapFingerprint(r.anomalyMap));
+        }
     }
 }
 
@@ -88,7 +116,7 @@ TEST(UniSLAD_Regression, same_seed_gives_the_recorded_model_bytes_and_scores)
         d->save(path);
         const std::vector<unsigned char> bytes = fileBytes(path);
         std::remove(path.c_str());
-        if (c.reproducibleBytes) {
+        if (c.reproducibleBytes && sameBuildAsRecorded()) {
             EXPECT_EQ((int)recorded["modelBytes"], (int)bytes.size());
             EXPECT_EQ((std::string)recorded["model"], fingerprint(bytes.data(), bytes.size()));
         }
