@@ -6,10 +6,14 @@
 #include "dispatch.hpp"
 #include "output_files.hpp"
 
+#include <opencv2/unislad/threads.hpp>
+
 int main(int argc, char** argv)
 {
     // A closed stdout (`unislad detect ... | head -1`) must not kill the program before it writes
     // its result files: printing stops (printOut), the work goes on.
     unislad::cli::ignoreBrokenPipes();
+    // The same scores for any --threads, the backbone's features included (opencv2/unislad/threads.hpp).
+    cv::uniSLAD::useThreadCountIndependentBackend();
     return unislad::cli::runProgram(argc, argv);
 }

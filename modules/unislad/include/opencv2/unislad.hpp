@@ -39,6 +39,7 @@ the argument, what was expected and what was found.
 #include "opencv2/unislad/metrics.hpp"
 #include "opencv2/unislad/nearest_neighbor.hpp"
 #include "opencv2/unislad/preprocessor.hpp"
+#include "opencv2/unislad/threads.hpp"
 
 namespace cv {
 namespace uniSLAD {

@@ -1,0 +1,40 @@
+// This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
+// LICENSE file found in the top-level directory of this distribution.
+#ifndef OPENCV_UNISLAD_THREADS_HPP
+#define OPENCV_UNISLAD_THREADS_HPP
+
+#include <opencv2/core.hpp>
+
+namespace cv {
+namespace uniSLAD {
+
+//! @addtogroup unislad
+//! @{
+
+//! The number of parallel tasks OpenCV is told of once useThreadCountIndependentBackend() is in use.
+enum { FIXED_PARALLEL_TASKS = 32 };
+
+/** @brief Makes every result independent of the number of threads, the backbone's included.
+
+The library's own stages split their work by the data's size only, so their results do not depend on
+cv::setNumThreads. OpenCV's dnn module does not promise that: OpenCV 4.6 partitions a convolution by
+cv::getNumThreads() and picks a different kernel for small feature maps when there are more tasks
+(MobileNetV2 at 224 px: the same features for 1 and 2 threads, features that differ in the 7th
+significant digit from 3 threads on). This function installs a cv::parallel_for_ backend
+(cv::parallel::setParallelForBackend) that reports FIXED_PARALLEL_TASKS threads to OpenCV, so that
+every OpenCV function partitions its work the same way, and runs those tasks on `threads` worker
+threads (the calling thread among them). cv::setNumThreads(n) then changes the number of workers, not
+the partition. Scores and maps are then bit-identical for any thread count on a given machine.
+
+The `unislad` command line calls it at start.
+@param threads worker threads; <= 0: cv::getNumberOfCPUs()
+@note Process-wide and, like cv::parallel::setParallelForBackend, not thread-safe: call it in main()
+before any other OpenCV processing, while no other thread runs OpenCV code.
+*/
+CV_EXPORTS_W void useThreadCountIndependentBackend(int threads = 0);
+
+//! @}
+
+}} // namespace cv::uniSLAD
+
+#endif
