@@ -24,7 +24,7 @@ namespace {
 const std::string kFitKeys = std::string(
     "{help h ?        |           | print this help}"
     "{train t         |<none>     | folder of nominal training images (e.g. a category's train/good)}"
-    "{calib           |<optional> | folder of nominal calibration images (e.g. validation/good); default: a seeded 20 % hold-out of --train}"
+    "{calib           |<optional> | folder of nominal calibration images (e.g. validation/good); default: a seeded 20 % hold-out of --train (below 50 images: each held out once)}"
     "{model m         |<none>     | the model file to write; an existing file there must be a model file (a symbolic link: the file it points to is replaced)}"
     "{force           |           | replace --model even when it is not a model file}"
     "{quiet q         |           | no progress bar}") + kDetectorKeys;
@@ -43,6 +43,15 @@ std::vector<std::string> imagesIn(const std::string& dir, const char* option)
         CV_Error(cv::Error::StsError, std::string(option) + ": '" + dir + "' holds no images (png, jpg, jpeg, bmp, tif, tiff)" + hint);
     }
     return paths;
+}
+
+/** Too few images for fit() is an error that names the folder, the count and the minimum. */
+void checkCount(const std::vector<std::string>& paths, int minimum, const std::string& dir, const char* option, const char* what)
+{
+    if ((int)paths.size() < minimum)
+        CV_Error(cv::Error::StsError, cv::format("%s: '%s' holds %d image%s; fit needs at least %d %s (README, "
+                                                 "\"How many images\")", option, dir.c_str(), (int)paths.size(),
+                                                 paths.size() == 1 ? "" : "s", minimum, what));
 }
 
 std::string sizeText(uintmax_t bytes)
@@ -80,6 +89,10 @@ int runFit(int argc, const char* const argv[])
     // Every image must be readable: the first that is not stops the command, naming it.
     const std::vector<std::string> trainPaths = imagesIn(trainDir, "--train");
     const std::vector<std::string> calibPaths = calibDir.empty() ? std::vector<std::string>() : imagesIn(calibDir, "--calib");
+    checkCount(trainPaths, cv::uniSLAD::MIN_TRAINING_IMAGES, trainDir, "--train", "good training images");
+    if (!calibDir.empty())
+        checkCount(calibPaths, cv::uniSLAD::MIN_CALIBRATION_IMAGES, calibDir, "--calib",
+                   "good calibration images (or leave --calib out: the training images are then cross-calibrated)");
     const std::vector<cv::Mat> train = loadImages(trainPaths), calibration = loadImages(calibPaths);
 
     cv::Ptr<cv::uniSLAD::UniSLAD> detector = cv::uniSLAD::UniSLAD::create(params);
@@ -92,8 +105,9 @@ int runFit(int argc, const char* const argv[])
     detector->save(modelPath);
 
     std::error_code ec;
-    printOut("fit: %zu training + %s images in %.1f s; threshold %.4g; model %s (%s)\n", train.size(),
-                calibDir.empty() ? "hold-out calibration" : (std::to_string(calibration.size()) + " calibration").c_str(), seconds,
+    printOut("fit: %zu training images, %s, in %.1f s; threshold %.4g; model %s (%s)\n", train.size(),
+                calibDir.empty() ? (train.size() < 50 ? "cross-calibrated (each held out once)" : "calibrated on a hold-out")
+                                 : (std::to_string(calibration.size()) + " calibration images").c_str(), seconds,
                 detector->getThreshold(), modelPath.c_str(), sizeText(fs::file_size(modelPath, ec)).c_str());
     return kExitOk;
 }

@@ -27,7 +27,7 @@ function(run name expected fragment)
   endif()
 endfunction()
 
-execute_process(COMMAND "${EXE}" synth --out "${WORK}/base" --categories juice_bottle --train 6 --validation 2
+execute_process(COMMAND "${EXE}" synth --out "${WORK}/base" --categories juice_bottle --train 6 --validation 3
                         --test-good 2 --test-logical 1 --test-structural 1 --size 64 --quiet
                 RESULT_VARIABLE rc ERROR_VARIABLE err)
 if(NOT rc EQUAL 0)

@@ -30,7 +30,7 @@ function(head_hex file var)
   set(${var} "${h}" PARENT_SCOPE)
 endfunction()
 
-run(synth --out "${WORK}/data" --categories juice_bottle --train 6 --validation 2 --test-good 4 --test-logical 2
+run(synth --out "${WORK}/data" --categories juice_bottle --train 6 --validation 3 --test-good 4 --test-logical 2
     --test-structural 2 --size 64 --seed 3 --quiet)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "synth failed")

@@ -34,13 +34,13 @@ run(0 synth --out "${WORK}/data" --categories juice_bottle --train 8 --validatio
 
 # fit
 run(0 fit --train "${cat}/train/good" --calib "${cat}/validation/good" --model "${WORK}/model.unislad" --manifest "${MANIFEST}" --quiet)
-expect_match("${out}" "^fit: 8 training \\+ 3 calibration images in [0-9.]+ s; threshold [-0-9.e+]+; model .*/model.unislad \\([0-9.]+ [kM]B\\)\n$" "fit's summary")
+expect_match("${out}" "^fit: 8 training images, 3 calibration images, in [0-9.]+ s; threshold [-0-9.e+]+; model .*/model.unislad \\([0-9.]+ [kM]B\\)\n$" "fit's summary")
 if(NOT EXISTS "${WORK}/model.unislad")
   message(FATAL_ERROR "no model file written")
 endif()
-# fit without --calib (hold-out calibration) also works
+# fit without --calib (cross-calibrated: each training image held out once) also works
 run(0 fit --train "${cat}/train/good" --model "${WORK}/holdout.unislad" --manifest "${MANIFEST}" --quiet)
-expect_match("${out}" "^fit: 8 training \\+ hold-out calibration images" "fit's summary without --calib")
+expect_match("${out}" "^fit: 8 training images, cross-calibrated \\(each held out once\\)" "fit's summary without --calib")
 # fit errors name the path
 run(1 fit --train "${WORK}/nope" --model "${WORK}/x.unislad" --manifest "${MANIFEST}")
 expect_match("${err}" "unislad fit: error: --train: '.*/nope' is not a folder" "fit on a missing folder")

@@ -64,6 +64,33 @@ TEST(UniSLAD_Calibration, constant_scores_do_not_divide_by_zero)
     EXPECT_TRUE(std::isfinite(s.standardize(3.0)));
 }
 
+TEST(UniSLAD_Calibration, scores_that_hardly_vary_get_the_spread_floor)
+{
+    // Three nearly equal calibration images: the floors keep the standardised score of an image
+    // 10 % off the mean at 10 / (100 · kComponentSpreadFloor) = 20 instead of ~1e5.
+    std::vector<ComponentScores> nominal;
+    for (int i = 0; i < 3; ++i) {
+        ComponentScores c;
+        c.patchLocal = (Mat_<float>(2, 2) << 40, 41, 39, 40 + 1e-3f * i);
+        c.patchGlobal = (Mat_<float>(2, 2) << 10, 11, 9, 10);
+        c.classWeight = 0.5f;
+        c.imageLocal = 20 + 1e-4f * i;
+        c.imageGlobal = 8 + 1e-5f * i;
+        c.imageClass = 30 + 1e-4f * i;
+        nominal.push_back(c);
+    }
+    FusionWeights w;
+    const CalibrationStats s = calibrate(nominal, w);
+    EXPECT_NEAR(std::sqrt(6.0 / 11), s.patchLocal.std, 1e-3);   // {40, 41, 39, 40} three times: above the floor
+    EXPECT_DOUBLE_EQ(kComponentSpreadFloor * std::abs(s.imageClass.mean), s.imageClass.std);
+    EXPECT_DOUBLE_EQ(kComponentSpreadFloor * std::abs(s.imageGlobal.mean), s.imageGlobal.std);
+    EXPECT_NEAR(20.0, s.imageClass.standardize(1.1 * s.imageClass.mean), 1e-6);
+    EXPECT_GE(s.imageLevel.std, kLevelSpreadFloor);
+    // Scores with no spread at all: copies of one image, refused.
+    std::vector<ComponentScores> copies(3, nominal[0]);
+    UNISLAD_EXPECT_THROW_MSG(calibrate(copies, w), "3 calibration scores", "all alike", "copies of one image");
+}
+
 TEST(UniSLAD_Calibration, quantile_interpolates_like_numpy)
 {
     // numpy.quantile([3, 1, 2, 5, 4], p) with the default linear interpolation.

@@ -230,6 +230,42 @@ TEST(UniSLAD_DetectorFit, calibration_images_progress_raw_mode_and_ablations)
     }
 }
 
+TEST(UniSLAD_DetectorFit, few_training_images_give_finite_scores_and_threshold)
+{
+    // Without calibration images, 4 to 12 training images are cross-calibrated (every image held out
+    // once): the threshold and the scores stay on the calibrated scale, not at 1e22 as a single
+    // held-out image made them.
+    const std::vector<Mat> good = samples(8, false, 21), bad = samples(8, true, 22);
+    for (int n : { 4, 5, 6, 8, 12 }) {
+        SCOPED_TRACE(n);
+        Ptr<UniSLAD> d = UniSLAD::create(tinyDetectorParams());
+        d->fit(samples(n, false, 20));
+        const float t = d->getThreshold();
+        EXPECT_TRUE(std::isfinite(t));
+        EXPECT_LT(std::abs(t), 50.f);
+        double meanGood = 0, meanBad = 0;
+        for (int k = 0; k < 2; ++k)
+            for (const Mat& img : k ? bad : good) {
+                const float s = d->predict(img);
+                ASSERT_TRUE(std::isfinite(s));
+                EXPECT_LT(std::abs(s), 1e3f);
+                (k ? meanBad : meanGood) += s / 8.0;
+            }
+        EXPECT_GT(meanBad, meanGood);
+    }
+}
+
+TEST(UniSLAD_DetectorFit, copies_of_one_calibration_image_are_refused)
+{
+    // No spread to standardise by: refused with a message that says why, and the detector keeps its
+    // previous state.
+    const Mat one = samples(1, false, 30)[0];
+    Ptr<UniSLAD> d = UniSLAD::create(tinyDetectorParams());
+    UNISLAD_EXPECT_THROW_MSG(d->fit(samples(8, false, 31), std::vector<Mat>{ one, one.clone(), one.clone() }),
+                             "3 calibration scores", "all alike", "copies of one image");
+    EXPECT_TRUE(d->empty());
+}
+
 TEST(UniSLAD_DetectorFit, errors)
 {
     Ptr<UniSLAD> d = UniSLAD::create(tinyDetectorParams());
@@ -237,7 +273,9 @@ TEST(UniSLAD_DetectorFit, errors)
     UNISLAD_EXPECT_THROW_MSG(d->predict(samples(1, false, 1)[0]), "not fitted");
     UNISLAD_EXPECT_THROW_MSG(d->save(cv::tempfile(".unislad")), "not fitted");
     UNISLAD_EXPECT_THROW_MSG(d->fit(std::vector<Mat>{}), "images", "at least one image");
-    UNISLAD_EXPECT_THROW_MSG(d->fit(samples(2, false, 1)), "at least 3 nominal images", "found 2");
+    UNISLAD_EXPECT_THROW_MSG(d->fit(samples(3, false, 1)), "at least 4 nominal images", "found 3");
+    UNISLAD_EXPECT_THROW_MSG(d->fit(samples(8, false, 1), samples(2, false, 2)), "calibrationImages",
+                             "at least 3 nominal images", "found 2");
     std::vector<Mat> withBad = samples(4, false, 1);
     withBad[2] = Mat(4, 4, CV_8UC3, Scalar::all(0));
     UNISLAD_EXPECT_THROW_MSG(d->fit(withBad), "images[2]", "at least 8x8");

@@ -47,6 +47,19 @@ namespace uniSLAD {
 //! @addtogroup unislad
 //! @{
 
+/** @brief The fewest images UniSLAD::fit accepts.
+
+Four good training images: the Ledoit-Wolf covariance of two images is singular, and without
+calibration images each training image is scored by a model of the others. Three calibration images
+when they are given: each image-level component has one score per image, and their spread
+standardises it. These are what fit() needs to give finite, calibrated scores; how many images give
+a useful detector is measured in BENCHMARKS.md ("Few training images"). */
+enum
+{
+    MIN_TRAINING_IMAGES = 4,
+    MIN_CALIBRATION_IMAGES = 3
+};
+
 /** @brief The library's version, "major.minor.patch". */
 CV_EXPORTS_W String getVersionString();
 
@@ -219,7 +232,10 @@ fit() extracts dual features of every training image, builds the local, global a
 banks and the image-level Gaussians, and calibrates: with FUSION_CALIBRATED each component score is
 standardised by its mean and standard deviation over nominal calibration images (given, or a seeded
 `calibrationFraction` hold-out of the training images, scored by a model fitted on the rest; the final
-banks then use all training images). The decision threshold is
+banks then use all training images. Below 50 training images a single hold-out leaves too few scores
+to estimate a spread, so every training image is held out once instead, over round(1 /
+calibrationFraction) folds, each scored by a model of the other folds). A spread that hardly varies
+(copies of one image) is floored at 0.5 % of the component's mean, and at 0.05 for the levels. The decision threshold is
 `quantile(calibration scores, thresholdQuantile) + thresholdMargin · std(calibration scores)`,
 settable by hand with setThreshold().
 

@@ -25,6 +25,29 @@ HoldOut HoldOut::split(int n, double fraction, int seed)
     return h;
 }
 
+std::vector<HoldOut> HoldOut::folds(int n, double fraction, int seed)
+{
+    CV_Assert(n >= kMinTrainingImages);
+    if (n >= kCrossCalibrationBelow)
+        return { split(n, fraction, seed) };
+    std::vector<int> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    RNG rng((uint64)seed + 0x5eed);
+    randShuffle(order, 1.0, &rng);
+    // Each fold's model rests on at least three images: ceil(n / count) <= n - 3.
+    const int count = std::min(n, std::max({ 2, (int)std::lround(1.0 / fraction), (n + n - 4) / (n - 3) }));
+    std::vector<HoldOut> folds(count);
+    for (int i = 0; i < n; ++i)
+        folds[i % count].heldOut.push_back(order[i]);
+    for (HoldOut& f : folds) {
+        std::sort(f.heldOut.begin(), f.heldOut.end());
+        for (int i = 0; i < n; ++i)
+            if (!std::binary_search(f.heldOut.begin(), f.heldOut.end(), i))
+                f.rest.push_back(i);
+    }
+    return folds;
+}
+
 PatchSampling patchSampling(const Params& params, const DualFeatureExtractor& extractor, int n, int fitted)
 {
     PatchSampling s;

@@ -169,10 +169,14 @@ void UniSLADImpl::fitOrThrow(InputArrayOfArrays _images, InputArrayOfArrays _cal
     const std::vector<Mat> train = imagesOf(_images, kFit, "images");
     const bool given = !_calibration.empty();
     const std::vector<Mat> calibration = given ? imagesOf(_calibration, kFit, "calibrationImages") : std::vector<Mat>();
-    const int minTrain = given ? 2 : 3;
-    if ((int)train.size() < minTrain)
-        CV_Error(Error::StsBadSize, format("%s: images: expected at least %d nominal images%s, found %d", kFit, minTrain,
-                                           given ? "" : " (some are held out for calibration)", (int)train.size()));
+    if ((int)train.size() < kMinTrainingImages)
+        CV_Error(Error::StsBadSize, format("%s: images: expected at least %d nominal images, found %d", kFit,
+                                           kMinTrainingImages, (int)train.size()));
+    if (given && (int)calibration.size() < kMinCalibrationImages)
+        CV_Error(Error::StsBadSize, format("%s: calibrationImages: expected at least %d nominal images (their scores' "
+                                           "spread standardises every component), found %d; or give none and the "
+                                           "training images are cross-calibrated", kFit, kMinCalibrationImages,
+                                           (int)calibration.size()));
 
     fitted_ = false;
     features_.release();
@@ -188,8 +192,8 @@ void UniSLADImpl::fitOrThrow(InputArrayOfArrays _images, InputArrayOfArrays _cal
 
     // Calibration images: given, or a seeded hold-out scored by a model of the other training images.
     const int n = (int)train.size();
-    const HoldOut split = given ? HoldOut() : HoldOut::split(n, params_.calibrationFraction, params_.seed);
-    const PatchSampling sampling = patchSampling(params_, extractor, n, (int)split.rest.size());
+    const std::vector<HoldOut> folds = given ? std::vector<HoldOut>() : HoldOut::folds(n, params_.calibrationFraction, params_.seed);
+    const PatchSampling sampling = patchSampling(params_, extractor, n, folds.empty() ? 0 : (int)folds[0].rest.size());
 
     // 1. Features.
     const FeatureSet trainFeatures = features().extract(train, &progress, sampling);
@@ -199,16 +203,18 @@ void UniSLADImpl::fitOrThrow(InputArrayOfArrays _images, InputArrayOfArrays _cal
         model_ = fitModel(trainFeatures, &progress);
         scoreInBatches(model_, calibration, &progress, nominal);
     } else {
-        const FittedModel partial = fitModel(trainFeatures.subset(split.rest), &progress);
-        if (!trainFeatures.sampled()) {
-            for (int i : split.heldOut)
-                nominal.push_back(scoreComponents(partial, trainFeatures, i));
-        } else {
-            // The subsampled features cannot be scored: the held-out images are extracted again in full.
-            std::vector<Mat> images;
-            for (int i : split.heldOut)
-                images.push_back(train[i]);
-            scoreInBatches(partial, images, &progress, nominal);
+        for (const HoldOut& fold : folds) {
+            const FittedModel partial = fitModel(trainFeatures.subset(fold.rest), &progress);
+            if (!trainFeatures.sampled()) {
+                for (int i : fold.heldOut)
+                    nominal.push_back(scoreComponents(partial, trainFeatures, i));
+            } else {
+                // The subsampled features cannot be scored: the held-out images are extracted again in full.
+                std::vector<Mat> images;
+                for (int i : fold.heldOut)
+                    images.push_back(train[i]);
+                scoreInBatches(partial, images, &progress, nominal);
+            }
         }
         model_ = fitModel(trainFeatures, &progress);
     }

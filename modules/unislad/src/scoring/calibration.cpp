@@ -52,6 +52,28 @@ CalibrationStats CalibrationStats::fromMat(const Mat& m)
     return c;
 }
 
+namespace {
+
+void floorSpread(ScoreStats& s, double floor, const char* component, size_t count, bool perImage = false)
+{
+    if (s.std >= floor)
+        return;
+    // No spread at all is not a few images that happen to agree but one image several times over:
+    // no floor makes a detector of that.
+    // (Checked on the per-image components only: a level's maximum can sit at the same place in
+    // distinct images.)
+    if (perImage && count >= 2 && s.std <= 1e-9 * std::max(1.0, std::abs(s.mean)))
+        CV_Error(Error::StsBadArg, format("UniSLAD::fit: the %d calibration scores of %s are all alike (%g): are the "
+                                          "calibration images (without them, the training images) copies of one image? "
+                                          "Give distinct good images", (int)count, component, s.mean));
+    CV_LOG_WARNING(NULL, "UniSLAD::fit: the " << count << " calibration scores of " << component << " hardly vary (std "
+                   << s.std << ", mean " << s.mean << "); using a std of " << floor << " instead. Are the calibration "
+                   "images copies of each other or of training images?");
+    s.std = floor;
+}
+
+} // namespace
+
 CalibrationStats calibrate(const std::vector<ComponentScores>& nominal, const FusionWeights& weights)
 {
     CV_Assert(!nominal.empty());
@@ -73,6 +95,11 @@ CalibrationStats calibrate(const std::vector<ComponentScores>& nominal, const Fu
     s.imageLocal = ScoreStats::of(il);
     s.imageGlobal = ScoreStats::of(ig);
     s.imageClass = ScoreStats::of(ic);
+    floorSpread(s.patchLocal, kComponentSpreadFloor * std::abs(s.patchLocal.mean), "the local patch distances", pl.size());
+    floorSpread(s.patchGlobal, kComponentSpreadFloor * std::abs(s.patchGlobal.mean), "the global patch distances", pg.size());
+    floorSpread(s.imageLocal, kComponentSpreadFloor * std::abs(s.imageLocal.mean), "the local image distances", il.size(), true);
+    floorSpread(s.imageGlobal, kComponentSpreadFloor * std::abs(s.imageGlobal.mean), "the global image distances", ig.size(), true);
+    floorSpread(s.imageClass, kComponentSpreadFloor * std::abs(s.imageClass.mean), "the class distances", ic.size(), true);
     // The level statistics are those of the component-standardised level scores.
     std::vector<double> patchLevel, imageLevel;
     for (const ComponentScores& c : nominal) {
@@ -82,6 +109,10 @@ CalibrationStats calibrate(const std::vector<ComponentScores>& nominal, const Fu
     }
     s.patchLevel = ScoreStats::of(patchLevel);
     s.imageLevel = ScoreStats::of(imageLevel);
+    if (!patchLevel.empty())
+        floorSpread(s.patchLevel, kLevelSpreadFloor, "the patch level", patchLevel.size());
+    if (!imageLevel.empty())
+        floorSpread(s.imageLevel, kLevelSpreadFloor, "the image level", imageLevel.size());
     return s;
 }
 

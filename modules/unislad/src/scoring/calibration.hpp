@@ -36,7 +36,15 @@ struct CV_EXPORTS CalibrationStats
     static CalibrationStats fromMat(const Mat& m);
 };
 
-/** Estimates the calibrated-mode statistics from the components of nominal images. */
+/** Floors on the calibration spread, so that a few calibration images that happen to score alike
+    (or copies of one image) do not turn the next image's small difference into a huge standardised
+    score: a component's std is at least kComponentSpreadFloor · |mean| (its scores are distances), a
+    level's at least kLevelSpreadFloor (its scores are already standardised). */
+constexpr double kComponentSpreadFloor = 0.005;
+constexpr double kLevelSpreadFloor = 0.05;
+
+/** Estimates the calibrated-mode statistics from the components of nominal images, with the
+    spread floors above (logged when one applies). */
 CV_EXPORTS CalibrationStats calibrate(const std::vector<ComponentScores>& nominal, const FusionWeights& weights);
 
 /** Quantile p in [0, 1] of samples, interpolating linearly between order statistics (numpy's
