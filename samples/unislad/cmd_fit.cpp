@@ -109,6 +109,9 @@ int runFit(int argc, const char* const argv[])
                 calibDir.empty() ? (train.size() < 50 ? "cross-calibrated (each held out once)" : "calibrated on a hold-out")
                                  : (std::to_string(calibration.size()) + " calibration images").c_str(), seconds,
                 detector->getThreshold(), modelPath.c_str(), sizeText(fs::file_size(modelPath, ec)).c_str());
+    if (train.size() < 20 && !quiet)
+        std::cerr << "note: " << train.size() << " training images make a working but weak detector; 20 or more find "
+                     "clearly more anomalies (README, \"How many images\")\n";
     return kExitOk;
 }
 
