@@ -50,6 +50,12 @@ struct ExactSearchBlocking
     int bankBlock = 1024;      //!< bank rows per GEMM block
     int minTasks = 64;         //!< the bank is split into chunks until query blocks × chunks reaches this
     int extraCandidates = 8;   //!< candidates kept beyond k and re-ranked with exact distances
+    // The pruned search (L2 metrics; nearest_neighbor_pruned.cpp):
+    int projectionRank = 24;   //!< rank of the bounds' projection; 0, or more than dims / 2 − 1: GEMM only
+    int minBoundedBank = 1024; //!< smaller banks are searched with the GEMM only
+    int boundQueryBlock = 64;  //!< queries per block at most (fewer for large banks: see there)
+    int boundGroup = 64;       //!< bank vectors per group of the bounds' second pass
+    int extraSeeds = 3;        //!< vectors of smallest bound beyond k whose exact distance seeds the pruning
 };
 
 /** The exact index with explicit blocking (createExact uses the defaults). */
