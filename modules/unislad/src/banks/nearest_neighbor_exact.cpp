@@ -4,6 +4,7 @@
 #include "precomp.hpp"
 #include "banks/nearest_neighbor_impl.hpp"
 #include "banks/exact_candidates.hpp"
+#include "eigen.hpp"
 #include "banks/projection_bounds.hpp"
 
 #include <memory>

@@ -53,8 +53,7 @@ struct ExactSearchBlocking
     // The pruned search (L2 metrics; nearest_neighbor_pruned.cpp):
     int projectionRank = 24;   //!< rank of the bounds' projection; 0, or more than dims / 2 − 1: GEMM only
     int minBoundedBank = 1024; //!< smaller banks are searched with the GEMM only
-    int boundQueryBlock = 64;  //!< queries per block at most (fewer for large banks: see there)
-    int boundGroup = 64;       //!< bank vectors per group of the bounds' second pass
+    int boundQueryBlock = 64;  //!< queries per block of the pruned search
     int extraSeeds = 3;        //!< vectors of smallest bound beyond k whose exact distance seeds the pruning
 };
 

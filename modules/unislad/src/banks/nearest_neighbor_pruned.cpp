@@ -2,6 +2,7 @@
 // LICENSE file found in the top-level directory of this distribution.
 #include "avx512_warnings.hpp"   // first: see there
 #include "precomp.hpp"
+#include "banks/bound_kernels.hpp"
 #include "banks/exact_candidates.hpp"
 #include "banks/nearest_neighbor_impl.hpp"
 #include "banks/projection_bounds.hpp"
@@ -43,15 +44,12 @@ namespace detail {
 
 namespace {
 
-using RowMatrixF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
-/** Target size of one block's bound keys (floats): the query block shrinks for large banks. */
-constexpr size_t kKeyBudget = size_t(1) << 20;
 /** Absolute slack of the pruning test: covers products that underflow in float. */
 constexpr double kAbsoluteSlack = 1e-30;
-/** An exact distance costs about this many pairs of the GEMM search: a block goes back to it when more
-    than 1 / kExactCost of its pairs survive the bounds. */
-constexpr int kExactCost = 4;
+/** A block goes back to the GEMM search when more than 1 / kFallbackRatio of its groups survive. */
+constexpr int kFallbackRatio = 2;
+/** Queries per call of the key kernel. */
+constexpr int kQueryTile = 4;
 
 /** The k best (exact key, id) pairs of one query, sorted. */
 struct ExactTop
@@ -68,6 +66,9 @@ struct ExactTop
         const std::pair<double, int> c(key, id);
         if (full() && !(c < items.back()))
             return;
+        for (const std::pair<double, int>& it : items)   // a seed found again
+            if (it.second == id)
+                return;
         if (full())
             items.pop_back();
         items.insert(std::upper_bound(items.begin(), items.end(), c), c);
@@ -85,61 +86,16 @@ float keyThreshold(double u, double queryNorm)
     return f;
 }
 
-/** Minimum of n floats, in 8 lanes (a plain loop is not vectorised: std::min is not associative for
-    the compiler). */
-inline float groupMinimum(const float* x, int n)
-{
-    float lanes[8];
-    const int n8 = n & ~7;
-    if (n8 == 0)
-        return *std::min_element(x, x + n);
-    std::copy(x, x + 8, lanes);
-    for (int j = 8; j < n8; j += 8)
-        for (int l = 0; l < 8; ++l)
-            lanes[l] = std::min(lanes[l], x[j + l]);
-    float m = *std::min_element(lanes, lanes + 8);
-    for (int j = n8; j < n; ++j)
-        m = std::min(m, x[j]);
-    return m;
-}
-
-/** Number of the n floats at x that are ≤ t. */
-inline int countAtMost(const float* x, int n, float t)
-{
-    int c = 0;
-    for (int j = 0; j < n; ++j)
-        c += x[j] <= t;
-    return c;
-}
-
-/** Bank geometry of the bound pass: blocks of `bankBlock` vectors, each cut into groups. */
-struct Groups
-{
-    int count, bankBlock, group, perBlock, total;
-
-    Groups(int count_, int bankBlock_, int group_)
-        : count(count_), bankBlock(bankBlock_), group(group_), perBlock((bankBlock_ + group_ - 1) / group_)
-    {
-        total = ((count + bankBlock - 1) / bankBlock) * perBlock;
-    }
-    Range range(int g) const
-    {
-        const int block = g / perBlock;
-        const int b0 = block * bankBlock + (g % perBlock) * group;
-        const int end = std::min(count, (block + 1) * bankBlock);
-        return Range(std::min(b0, end), std::min(b0 + group, end));
-    }
-};
-
 /** Per-task scratch of one query block. */
 struct BlockScratch
 {
-    std::vector<float> coords, coords2, keys, groupMin;
+    std::vector<float> coords, coords2, groupMin;
     std::vector<double> norms;
     std::vector<Candidate> seeds;
     std::vector<int> seedCounts;
     std::vector<float> thresholds;
     std::vector<ExactTop> tops;
+    float tile[kQueryTile * kGroupSize];
 };
 
 class PrunedSearch
@@ -148,11 +104,10 @@ public:
     PrunedSearch(const ProjectionBounds& b, const float* data, int count, const Mat& q, int k,
                  const ExactSearchBlocking& blocking)
         : b_(b), data_(data), count_(count), q_(q), k_(k),
-          groups_(count, std::max(1, std::min(blocking.bankBlock, count)), std::max(1, blocking.boundGroup)),
-          seedCount_(std::min(count, k + std::max(0, blocking.extraSeeds)))
+          panels_((count + kPanelWidth - 1) / kPanelWidth), groups_((panels_ + kGroupPanels - 1) / kGroupPanels),
+          seedCount_(std::min(count, k + std::max(0, blocking.extraSeeds))),
+          queryBlock_(std::max(1, std::min(blocking.boundQueryBlock, q.rows)))
     {
-        const int byBudget = int(std::max<size_t>(1, kKeyBudget / size_t(count)));
-        queryBlock_ = std::max(1, std::min({blocking.boundQueryBlock, byBudget, q.rows}));
     }
 
     int queryBlock() const { return queryBlock_; }
@@ -160,21 +115,16 @@ public:
     /** Searches queries [q0, q0 + mq); false when the block is left to the GEMM search. */
     bool run(int q0, int mq, BlockScratch& s, SearchOutputs& out) const
     {
-        boundKeys(q0, mq, s);
+        boundPass(q0, mq, s);
         int64_t surviving = 0;
         for (int i = 0; i < mq; ++i) {
             seedTop(q0 + i, i, s);
             const float thr = s.thresholds[i];
-            const float* gm = s.groupMin.data() + size_t(i) * groups_.total;
-            const float* row = s.keys.data() + size_t(i) * count_;
-            for (int g = 0; g < groups_.total; ++g) {
-                if (gm[g] <= thr) {
-                    const Range r = groups_.range(g);
-                    surviving += countAtMost(row + r.start, r.end - r.start, thr);
-                }
-            }
+            const float* gm = s.groupMin.data() + size_t(i) * groups_;
+            for (int g = 0; g < groups_; ++g)
+                surviving += gm[g] <= thr;
         }
-        if (surviving * kExactCost > int64_t(mq) * count_)
+        if (surviving * kFallbackRatio > int64_t(mq) * groups_)
             return false;
         for (int i = 0; i < mq; ++i) {
             visitSurvivors(q0 + i, i, s);
@@ -186,49 +136,39 @@ public:
     }
 
 private:
+    int groupPanels(int g) const { return std::min(kGroupPanels, panels_ - g * kGroupPanels); }
+
     /** Step 1: bound keys of the block against the bank, the smallest bounds and the group minima. */
-    void boundKeys(int q0, int mq, BlockScratch& s) const
+    void boundPass(int q0, int mq, BlockScratch& s) const
     {
         const int kd = b_.rank + 1;
-        const int nb = count_;
         s.coords.resize(size_t(mq) * kd);
+        s.coords2.resize(size_t(mq) * kd);
         s.norms.resize(mq);
-        s.keys.resize(size_t(mq) * nb);
-        s.groupMin.assign(size_t(mq) * groups_.total, std::numeric_limits<float>::infinity());
+        s.groupMin.resize(size_t(mq) * groups_);
         s.seeds.resize(size_t(mq) * seedCount_);
         s.seedCounts.assign(mq, 0);
         b_.project(q_.ptr<float>(q0), q_.step[0] / sizeof(float), mq, s.coords.data(), s.norms.data());
-        // 2 q̃ (exact in float): the GEMM below then subtracts 2 q̃·b̃ from ‖b̃‖² in place, with no
-        // zeroing of its output and no second pass over it.
-        s.coords2.resize(s.coords.size());
         for (size_t c = 0; c < s.coords.size(); ++c)
-            s.coords2[c] = 2.f * s.coords[c];
-        Eigen::Map<const RowMatrixF> qm(s.coords2.data(), mq, kd);
+            s.coords2[c] = 2.f * s.coords[c];   // exact: the kernel then subtracts 2 q̃·b̃ directly
         const bool useHeap = seedCount_ > kHeapThreshold;
-        const int bb = groups_.bankBlock;
-        for (int b0 = 0; b0 < nb; b0 += bb) {
-            const int mb = std::min(nb, b0 + bb) - b0;
-            Eigen::Map<const RowMatrixF> bm(b_.coords.data() + size_t(b0) * kd, mb, kd);
-            Eigen::Map<RowMatrixF, Eigen::Unaligned, Eigen::OuterStride<>> keys(
-                s.keys.data() + b0, mq, mb, Eigen::OuterStride<>(nb));
-            const float* bn = b_.keyNorms.data() + b0;
-            for (int i = 0; i < mq; ++i)
-                std::copy(bn, bn + mb, s.keys.data() + size_t(i) * nb + b0);
-            keys.noalias() -= qm * bm.transpose();
-            const int firstGroup = (b0 / bb) * groups_.perBlock;
-            for (int i = 0; i < mq; ++i) {
-                const float* row = s.keys.data() + size_t(i) * nb + b0;
-                TopList list{s.seeds.data() + size_t(i) * seedCount_, s.seedCounts[i], seedCount_, useHeap};
-                float* gm = s.groupMin.data() + size_t(i) * groups_.total + firstGroup;
-                for (int j0 = 0, g = 0; j0 < mb; j0 += groups_.group, ++g) {
-                    const int j1 = std::min(mb, j0 + groups_.group);
-                    const float m = groupMinimum(row + j0, j1 - j0);
-                    gm[g] = m;
+        for (int g = 0; g < groups_; ++g) {
+            const int np = groupPanels(g), n = np * kPanelWidth, base = g * kGroupSize;
+            for (int r0 = 0; r0 < mq; r0 += kQueryTile) {
+                const int nq = std::min(kQueryTile, mq - r0);
+                groupKeys(s.coords2.data() + size_t(r0) * kd, nq, kd, b_.panels.data(), b_.panelNorms.data(),
+                          g * kGroupPanels, np, s.tile);
+                for (int r = 0; r < nq; ++r) {
+                    const int i = r0 + r;
+                    const float* keys = s.tile + r * kGroupSize;
+                    const float m = minimumOf(keys, n);
+                    s.groupMin[size_t(i) * groups_ + g] = m;
+                    TopList list{s.seeds.data() + size_t(i) * seedCount_, s.seedCounts[i], seedCount_, useHeap};
                     if (!(m < list.threshold()))
                         continue;
-                    for (int j = j0; j < j1; ++j)
-                        if (row[j] < list.threshold())
-                            list.push(Candidate{row[j], b0 + j});
+                    for (int j = 0; j < n; ++j)
+                        if (keys[j] < list.threshold())
+                            list.push(Candidate{keys[j], base + j});
                 }
             }
         }
@@ -246,28 +186,27 @@ private:
         s.thresholds[i] = keyThreshold(top.worst(), s.norms[i]);
     }
 
-    /** Step 3: exact distances of the vectors whose bound is within the threshold. */
+    /** Step 3: exact distances of the vectors whose bound is within the threshold (the group's keys
+        recomputed for this query alone: the same values as in step 1). */
     void visitSurvivors(int qi, int i, BlockScratch& s) const
     {
+        const int kd = b_.rank + 1;
         ExactTop& top = s.tops[i];
-        const Candidate* seeds = s.seeds.data() + size_t(i) * seedCount_;
-        const int nSeeds = s.seedCounts[i];
-        const float* row = s.keys.data() + size_t(i) * count_;
-        const float* gm = s.groupMin.data() + size_t(i) * groups_.total;
+        const float* gm = s.groupMin.data() + size_t(i) * groups_;
         float thr = s.thresholds[i];
-        for (int g = 0; g < groups_.total; ++g) {
+        for (int g = 0; g < groups_; ++g) {
             if (!(gm[g] <= thr))
                 continue;
-            const Range r = groups_.range(g);
-            for (int j = r.start; j < r.end; ++j) {
-                if (!(row[j] <= thr))
+            const int np = groupPanels(g), base = g * kGroupSize;
+            const int n = std::min(np * kPanelWidth, count_ - base);
+            groupKeys(s.coords2.data() + size_t(i) * kd, 1, kd, b_.panels.data(), b_.panelNorms.data(),
+                      g * kGroupPanels, np, s.tile);
+            for (int j = 0; j < n; ++j) {
+                if (!(s.tile[j] <= thr))
                     continue;
-                bool seen = false;
-                for (int c = 0; c < nSeeds && !seen; ++c)
-                    seen = seeds[c].id == j;
-                if (seen)
-                    continue;
-                top.push(exactKey(NearestNeighborIndex::L2, q_.ptr<float>(qi), data_ + size_t(j) * b_.dims, b_.dims), j);
+                const int id = base + j;
+                top.push(exactKey(NearestNeighborIndex::L2, q_.ptr<float>(qi), data_ + size_t(id) * b_.dims,
+                                  b_.dims), id);
                 thr = keyThreshold(top.worst(), s.norms[i]);
             }
         }
@@ -278,9 +217,9 @@ private:
     int count_;
     const Mat& q_;
     int k_;
-    Groups groups_;
+    int panels_, groups_;
     int seedCount_;
-    int queryBlock_ = 1;
+    int queryBlock_;
 };
 
 } // namespace

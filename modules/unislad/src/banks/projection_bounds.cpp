@@ -2,6 +2,7 @@
 // LICENSE file found in the top-level directory of this distribution.
 #include "avx512_warnings.hpp"   // first: see there
 #include "precomp.hpp"
+#include "banks/bound_kernels.hpp"
 #include "banks/projection_bounds.hpp"
 #include "eigen.hpp"
 
@@ -91,17 +92,22 @@ ProjectionBounds buildProjectionBounds(const float* data, int count, int dims, i
     Eigen::Map<RowMatrixD>(b.basis.data(), rank, dims) = basis.transpose();
 
     const int kd = rank + 1;
-    b.coords.resize(size_t(count) * kd);
-    b.keyNorms.resize(count);
+    std::vector<float> coords(size_t(count) * kd);
     std::vector<double> norms(count);
     const int block = 1024;
     for (int r0 = 0; r0 < count; r0 += block) {
         const int n = std::min(block, count - r0);
-        b.project(data + size_t(r0) * dims, size_t(dims), n, b.coords.data() + size_t(r0) * kd, norms.data() + r0);
+        b.project(data + size_t(r0) * dims, size_t(dims), n, coords.data() + size_t(r0) * kd, norms.data() + r0);
     }
+    const int nPanels = (count + kPanelWidth - 1) / kPanelWidth;
+    b.panels.assign(size_t(nPanels) * kd * kPanelWidth, 0.f);
+    b.panelNorms.assign(size_t(nPanels) * kPanelWidth, std::numeric_limits<float>::infinity());
     double maxNorm = 0.0;
     for (int i = 0; i < count; ++i) {
-        b.keyNorms[i] = float((1.0 - kBoundSlack) * norms[i]);
+        const int panel = i / kPanelWidth, lane = i % kPanelWidth;
+        for (int c = 0; c < kd; ++c)
+            b.panels[(size_t(panel) * kd + c) * kPanelWidth + lane] = coords[size_t(i) * kd + c];
+        b.panelNorms[i] = float((1.0 - kBoundSlack) * norms[i]);
         maxNorm = std::max(maxNorm, norms[i]);
     }
     b.usable = maxNorm <= kMaxBoundNorm;

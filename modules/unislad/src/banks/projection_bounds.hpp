@@ -22,8 +22,11 @@ struct ProjectionBounds
     int rank = 0;                 //!< rows of P; the coordinates x̃ have rank + 1 values
     std::vector<double> mean;     //!< μ, dims values
     std::vector<double> basis;    //!< P, rank × dims, row-major, orthonormal rows
-    std::vector<float> coords;    //!< b̃ of every bank vector, count × (rank + 1), row-major
-    std::vector<float> keyNorms;  //!< (1 − kBoundSlack) ‖b̃‖² of every bank vector
+    /** b̃ of the bank in panels of 8 vectors (bound_kernels.hpp): panel p holds (rank + 1) × 8 values,
+        coordinate-major; the last panel is padded with zeros. */
+    std::vector<float> panels;
+    /** (1 − kBoundSlack) ‖b̃‖² of the bank, 8 per panel; +∞ for the padding (never a candidate). */
+    std::vector<float> panelNorms;
     bool usable = false;          //!< false when the bounds cannot help (then the plain search runs)
 
     /** Writes x̃ (rank + 1 floats, at `coords`) and returns ‖x̃‖² (= ‖x − μ‖², double) for each row of x. */
