@@ -34,7 +34,7 @@ CV_EXPORTS void checkSearch(const Mat& queries, int dims, int count, int k, cons
 
 /** The outputs of search(), allocated Nq × k when asked for; set() writes rank r of query i from its
     re-ranked key: the squared distance for L2 metrics, the negated product for INNER_PRODUCT. */
-struct SearchOutputs
+struct CV_EXPORTS SearchOutputs
 {
     SearchOutputs(int nq, int k, int metric, OutputArray distances, OutputArray indices);
     void set(int i, int r, double key, int id);

@@ -16,7 +16,7 @@ namespace detail {
 
 /** A bank's projection: x ↦ x̃ = [P(x − μ), ‖(I − PᵀP)(x − μ)‖] with P of orthonormal rows (rank × dims).
     For any q and b, ‖q̃ − b̃‖² ≤ ‖q − b‖². */
-struct ProjectionBounds
+struct CV_EXPORTS ProjectionBounds
 {
     int dims = 0;
     int rank = 0;                 //!< rows of P; the coordinates x̃ have rank + 1 values
@@ -41,7 +41,7 @@ constexpr double kBoundSlack = 1e-4;
 /** Builds the bounds of a bank (count × dims floats, row-major): μ the mean, P the leading principal
     directions (subspace iteration on at most 2048 evenly spaced rows, fixed seed: the same bank gives
     the same basis), orthonormalised in double precision. */
-ProjectionBounds buildProjectionBounds(const float* data, int count, int dims, int rank);
+CV_EXPORTS ProjectionBounds buildProjectionBounds(const float* data, int count, int dims, int rank);
 
 struct ExactSearchBlocking;
 struct SearchOutputs;
@@ -49,8 +49,8 @@ struct SearchOutputs;
 /** Exact L2 search of the queries q in the bank `data` (count × bounds.dims) with the bounds' pruning,
     writing rows of `out`. Query blocks where the bounds prune too little are left to the GEMM search:
     their row ranges are appended to `rest` (and their rows are not written). */
-void prunedSearch(const ProjectionBounds& bounds, const float* data, int count, const Mat& q, int k,
-                  const ExactSearchBlocking& blocking, SearchOutputs& out, std::vector<Range>& rest);
+CV_EXPORTS void prunedSearch(const ProjectionBounds& bounds, const float* data, int count, const Mat& q, int k,
+                             const ExactSearchBlocking& blocking, SearchOutputs& out, std::vector<Range>& rest);
 
 }}} // namespace cv::uniSLAD::detail
 
