@@ -108,6 +108,47 @@ inline void groupKeys(const float* q2, int nq, int kd, const float* panels, cons
 #endif
 }
 
+/** Relative error bound of squaredDistanceF for d values: the terms are non-negative, so the float
+    sum errs by at most about (d + 2)·2⁻²⁴ of the exact sum (lane-wise sums do better; doubled for
+    safety). */
+inline double floatDistanceSlack(int d)
+{
+    return 2.0 * (d + 2) * 5.9604644775390625e-8;
+}
+
+/** ‖q − b‖² in float, 8 lanes: a cheap test before the exact key. */
+inline float squaredDistanceF(const float* q, const float* b, int d)
+{
+    float lanes[kPanelWidth] = {0, 0, 0, 0, 0, 0, 0, 0};
+    const int d8 = d & ~(kPanelWidth - 1);
+#if defined(__AVX2__) && defined(__FMA__)
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    int j = 0;
+    for (; j + 2 * kPanelWidth <= d8; j += 2 * kPanelWidth) {
+        const __m256 t0 = _mm256_sub_ps(_mm256_loadu_ps(q + j), _mm256_loadu_ps(b + j));
+        const __m256 t1 = _mm256_sub_ps(_mm256_loadu_ps(q + j + kPanelWidth), _mm256_loadu_ps(b + j + kPanelWidth));
+        acc0 = _mm256_fmadd_ps(t0, t0, acc0);
+        acc1 = _mm256_fmadd_ps(t1, t1, acc1);
+    }
+    for (; j < d8; j += kPanelWidth) {
+        const __m256 t0 = _mm256_sub_ps(_mm256_loadu_ps(q + j), _mm256_loadu_ps(b + j));
+        acc0 = _mm256_fmadd_ps(t0, t0, acc0);
+    }
+    _mm256_storeu_ps(lanes, _mm256_add_ps(acc0, acc1));
+#else
+    for (int j = 0; j < d8; j += kPanelWidth)
+        for (int l = 0; l < kPanelWidth; ++l) {
+            const float t = q[j + l] - b[j + l];
+            lanes[l] += t * t;
+        }
+#endif
+    for (int t0 = d8; t0 < d; ++t0) {
+        const float t = q[t0] - b[t0];
+        lanes[t0 - d8] += t * t;
+    }
+    return ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
+}
+
 /** Minimum of n floats (n a multiple of 8). */
 inline float minimumOf(const float* x, int n)
 {

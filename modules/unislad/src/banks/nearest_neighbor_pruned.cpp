@@ -29,7 +29,9 @@
 //    `boundGroup` bank vectors.
 // 2. Exact distances of that list: the k-th best U is an upper bound of the true k-th distance.
 // 3. Only groups whose minimum bound is ≤ U are visited; within them only vectors whose bound is
-//    ≤ U get an exact distance, and U shrinks as better ones are found.
+//    ≤ U get a distance, and U shrinks as better ones are found. That distance is first taken in
+//    float (8 lanes), and only when it is within its rounding bound of U in double: the float test
+//    alone rules out most of the survivors of the bounds, at a quarter of the cost.
 // Rounding: the float bound keys err by at most about (rank + 8)·2⁻²⁴·(‖q̃‖² + ‖b̃‖²); the test gives
 // kBoundSlack = 1e-4 of that sum (folded into the stored norms, so it costs nothing), plus an absolute
 // 1e-30 for underflow, and the threshold is rounded up to float: a vector is skipped only when its true
@@ -106,7 +108,8 @@ public:
         : b_(b), data_(data), count_(count), q_(q), k_(k),
           panels_((count + kPanelWidth - 1) / kPanelWidth), groups_((panels_ + kGroupPanels - 1) / kGroupPanels),
           seedCount_(std::min(count, k + std::max(0, blocking.extraSeeds))),
-          queryBlock_(std::max(1, std::min(blocking.boundQueryBlock, q.rows)))
+          queryBlock_(std::max(1, std::min(blocking.boundQueryBlock, q.rows))),
+          distanceSlack_(floatDistanceSlack(b.dims))
     {
     }
 
@@ -205,8 +208,12 @@ private:
                 if (!(s.tile[j] <= thr))
                     continue;
                 const int id = base + j;
-                top.push(exactKey(NearestNeighborIndex::L2, q_.ptr<float>(qi), data_ + size_t(id) * b_.dims,
-                                  b_.dims), id);
+                const float* q = q_.ptr<float>(qi);
+                const float* v = data_ + size_t(id) * b_.dims;
+                const double u = top.worst();
+                if (double(squaredDistanceF(q, v, b_.dims)) > u * (1.0 + distanceSlack_) + kAbsoluteSlack)
+                    continue;   // certainly farther than the k-th best
+                top.push(exactKey(NearestNeighborIndex::L2, q, v, b_.dims), id);
                 thr = keyThreshold(top.worst(), s.norms[i]);
             }
         }
@@ -220,6 +227,7 @@ private:
     int panels_, groups_;
     int seedCount_;
     int queryBlock_;
+    double distanceSlack_;
 };
 
 } // namespace
