@@ -108,8 +108,10 @@ Mat patchLikeMat(int rows, int cols, uint64_t seed, uint64_t centresSeed = 77)
 std::vector<ExactSearchBlocking> prunedBlockings()
 {
     std::vector<ExactSearchBlocking> b(3);
-    for (ExactSearchBlocking& x : b)
+    for (ExactSearchBlocking& x : b) {
         x.minBoundedBank = 1;
+        x.minCapturedVariance = 0.0;   // bounds on isotropic data too: their blocks are handed back
+    }
     b[0].projectionRank = 4;  b[0].boundQueryBlock = 5;
     b[2].projectionRank = 8;  b[2].bankBlock = 7;  b[2].extraSeeds = 0;
     return b;

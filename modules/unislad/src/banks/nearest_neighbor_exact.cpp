@@ -234,7 +234,8 @@ std::shared_ptr<const ProjectionBounds> NearestNeighborIndexExactImpl::projectio
         return nullptr;
     std::lock_guard<std::mutex> lock(boundsMutex_);
     if (!bounds_)
-        bounds_ = std::make_shared<const ProjectionBounds>(buildProjectionBounds(data_.data(), count_, dims_, rank));
+        bounds_ = std::make_shared<const ProjectionBounds>(buildProjectionBounds(data_.data(), count_, dims_, rank,
+                                                                                    blocking_.minCapturedVariance));
     return bounds_;
 }
 

@@ -54,6 +54,7 @@ struct ExactSearchBlocking
     int projectionRank = 24;   //!< rank of the bounds' projection; 0, or more than dims / 2 − 1: GEMM only
     int minBoundedBank = 1024; //!< smaller banks are searched with the GEMM only
     int boundQueryBlock = 64;  //!< queries per block of the pruned search
+    double minCapturedVariance = 0.5;   //!< bounds only where the projection holds this share of the variance
     int extraSeeds = 3;        //!< vectors of smallest bound beyond k whose exact distance seeds the pruning
 };
 

@@ -57,7 +57,7 @@ void ProjectionBounds::project(const float* x, size_t xStride, int rows, float* 
     }
 }
 
-ProjectionBounds buildProjectionBounds(const float* data, int count, int dims, int rank)
+ProjectionBounds buildProjectionBounds(const float* data, int count, int dims, int rank, double minCapturedVariance)
 {
     ProjectionBounds b;
     b.dims = dims;
@@ -86,6 +86,11 @@ ProjectionBounds buildProjectionBounds(const float* data, int count, int dims, i
     // Rayleigh-Ritz: the leading eigenvectors of the sample covariance within span(q).
     const Eigen::MatrixXd z = x * q;
     Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(z.transpose() * z);
+    // Share of the sample's variance in the leading directions: where it is small (isotropic data)
+    // the bounds would rule out almost nothing, and the plain GEMM search runs without their cost.
+    const double total = x.squaredNorm();
+    const double captured = es.eigenvalues().tail(rank).sum();
+    b.capturedVariance = total > 0 ? captured / total : 0.0;
     const Eigen::MatrixXd leading = q * es.eigenvectors().rightCols(rank);
     const Eigen::MatrixXd basis = orthonormalColumns(leading);   // dims × rank
     b.basis.resize(size_t(rank) * dims);
@@ -110,7 +115,7 @@ ProjectionBounds buildProjectionBounds(const float* data, int count, int dims, i
         b.panelNorms[i] = float((1.0 - kBoundSlack) * norms[i]);
         maxNorm = std::max(maxNorm, norms[i]);
     }
-    b.usable = maxNorm <= kMaxBoundNorm;
+    b.usable = maxNorm <= kMaxBoundNorm && b.capturedVariance >= minCapturedVariance;
     return b;
 }
 

@@ -27,6 +27,7 @@ struct CV_EXPORTS ProjectionBounds
     std::vector<float> panels;
     /** (1 − kBoundSlack) ‖b̃‖² of the bank, 8 per panel; +∞ for the padding (never a candidate). */
     std::vector<float> panelNorms;
+    double capturedVariance = 0;  //!< share of the (sampled) bank's variance within P's directions
     bool usable = false;          //!< false when the bounds cannot help (then the plain search runs)
 
     /** Writes x̃ (rank + 1 floats, at `coords`) and returns ‖x̃‖² (= ‖x − μ‖², double) for each row of x. */
@@ -40,8 +41,10 @@ constexpr double kBoundSlack = 1e-4;
 
 /** Builds the bounds of a bank (count × dims floats, row-major): μ the mean, P the leading principal
     directions (subspace iteration on at most 2048 evenly spaced rows, fixed seed: the same bank gives
-    the same basis), orthonormalised in double precision. */
-CV_EXPORTS ProjectionBounds buildProjectionBounds(const float* data, int count, int dims, int rank);
+    the same basis), orthonormalised in double precision. Not usable when P captures less than
+    minCapturedVariance of the variance, or the norms are too large for float keys. */
+CV_EXPORTS ProjectionBounds buildProjectionBounds(const float* data, int count, int dims, int rank,
+                                                  double minCapturedVariance = 0.0);
 
 struct ExactSearchBlocking;
 struct SearchOutputs;
