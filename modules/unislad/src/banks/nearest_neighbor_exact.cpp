@@ -22,6 +22,9 @@
 // the vectors (double accumulation) and keeps the k best by (exact distance, id).
 // Memory: one queryBlock × bankBlock float buffer per running task plus the candidate lists
 // (Nq × chunks × kc pairs; chunks > 1 only when there are few query blocks); never Nq × Nb.
+// L2 searches of large enough banks go to the pruned search first (nearest_neighbor_pruned.cpp),
+// which hands back the query blocks its bounds cannot prune; this GEMM search takes those and
+// everything else.
 
 namespace cv {
 namespace uniSLAD {
