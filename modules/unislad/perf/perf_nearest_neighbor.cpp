@@ -16,6 +16,15 @@
 //
 // The target case (3136 queries = 56² patches of 4 images, 50k bank, d = 1024):
 //   unislad_perf --benchmark_filter='BM_EigenGemmSquare/2048/0|BM_NNExactSearch/3136/50000'
+//
+//  BM_NNExactPruned/<data>/<k>: the pruned exact search (the default of createExact for L2) against
+//    the GEMM search alone (projectionRank = 0), alternated in every iteration on the same data, k
+//    neighbours, L2. data 0: the real local bank and patch features of Params::defaults() (fitted on
+//    100 synthetic juice_bottle images of 256 px, queries: the 56² patches of a logical anomaly; needs
+//    the backbone in $UNISLAD_MODEL_DIR); 1: clusteredFeatures (7 840 × 256, 3136 queries); 2:
+//    isotropic standard-normal data, the worst case of the bounds. gemm_ms / pruned_ms per search,
+//    speedup = gemm_ms / pruned_ms, id_mismatches = neighbours that differ between the two.
+//   unislad_perf --benchmark_filter='BM_NNExactPruned' --benchmark_counters_tabular=true
 
 // GCC 12 reports false "may be used uninitialized" warnings inside the AVX-512 intrinsics that
 // Eigen's float GEMM kernel inlines (_mm512_broadcastss_ps); they are not about this code.
@@ -23,7 +32,11 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 #include "perf_common.hpp"
+#include "opencv2/unislad.hpp"
 #include "opencv2/unislad/nearest_neighbor.hpp"
+#include "banks/nearest_neighbor_impl.hpp"
+#include "detector/unislad_impl.hpp"
+#include "synthetic_data.hpp"
 
 #include <benchmark/benchmark.h>
 #include <Eigen/Core>
@@ -33,6 +46,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <vector>
 
 namespace {
@@ -158,6 +172,80 @@ BENCHMARK(BM_NNExactSearch)
     ->Args({196, 20000, 768, 1, cv::uniSLAD::NearestNeighborIndex::L2})      // global tokens of one image
     ->Args({1, 1000, 768, 1, cv::uniSLAD::NearestNeighborIndex::INNER_PRODUCT})   // class bank, Eq. 17
     ->Unit(benchmark::kMillisecond)->UseRealTime();
+
+/** Bank and queries of BM_NNExactPruned; empty when the real features cannot be made. */
+struct SearchData
+{
+    cv::Mat bank, queries;
+};
+
+SearchData realPatchFeatures()
+{
+    static const SearchData data = [] {
+        SearchData r;
+        const cv::uniSLAD::Params p = cv::uniSLAD::Params::defaults();
+        if (!std::ifstream(p.localManifest))
+            return r;
+        std::vector<cv::Mat> train;
+        for (int i = 0; i < 100; ++i)
+            train.push_back(unislad::synth::renderSample("juice_bottle", unislad::synth::Split::Train, i, 0, 256).image);
+        cv::Ptr<cv::uniSLAD::UniSLAD> detector = cv::uniSLAD::UniSLAD::create(p);
+        detector->fit(train);
+        const auto& impl = dynamic_cast<const cv::uniSLAD::detail::UniSLADImpl&>(*detector);
+        const cv::Mat image = unislad::synth::renderSample("juice_bottle", unislad::synth::Split::TestLogical, 0, 0, 256).image;
+        const cv::uniSLAD::detail::FeatureSet feats = impl.extract({ image });
+        const cv::Ptr<cv::uniSLAD::MemoryBank>& bank = impl.fittedModel().banks.local;
+        r.bank = bank->getBank().clone();
+        bank->transform(feats.local, r.queries);
+        return r;
+    }();
+    return data;
+}
+
+void BM_NNExactPruned(benchmark::State& state)
+{
+    const int kind = int(state.range(0)), k = int(state.range(1));
+    SearchData data;
+    if (kind == 0)
+        data = realPatchFeatures();
+    else if (kind == 1)
+        data = SearchData{unislad_perf::clusteredFeatures(7840, 256, 64, 1), unislad_perf::clusteredFeatures(3136, 256, 64, 2)};
+    else
+        data = SearchData{unislad_perf::randomFeatures(7840, 256, 1), unislad_perf::randomFeatures(3136, 256, 2)};
+    if (data.bank.empty()) {
+        state.SkipWithError("missing the default backbone: generate it with models/make_default_backbone.py");
+        return;
+    }
+    const int d = data.bank.cols;
+    cv::uniSLAD::detail::ExactSearchBlocking gemmOnly;
+    gemmOnly.projectionRank = 0;
+    cv::Ptr<cv::uniSLAD::NearestNeighborIndex> gemm = cv::uniSLAD::detail::createExactIndex(d, 0, gemmOnly);
+    cv::Ptr<cv::uniSLAD::NearestNeighborIndex> pruned = cv::uniSLAD::NearestNeighborIndex::createExact(d, 0);
+    gemm->add(data.bank);
+    pruned->add(data.bank);
+    cv::Mat gd, gi, pd, pi;
+    pruned->search(data.queries.row(0), 1, pd, pi);   // builds the bounds (once per bank), untimed
+    double gemmSeconds = 0.0, prunedSeconds = 0.0;
+    for (auto _ : state) {
+        const Clock::time_point t0 = Clock::now();
+        gemm->search(data.queries, k, gd, gi);
+        const Clock::time_point t1 = Clock::now();
+        pruned->search(data.queries, k, pd, pi);
+        const Clock::time_point t2 = Clock::now();
+        gemmSeconds += std::chrono::duration<double>(t1 - t0).count();
+        prunedSeconds += std::chrono::duration<double>(t2 - t1).count();
+    }
+    const double n = double(state.iterations());
+    state.counters["gemm_ms"] = gemmSeconds / n * 1e3;
+    state.counters["pruned_ms"] = prunedSeconds / n * 1e3;
+    state.counters["speedup"] = gemmSeconds / prunedSeconds;
+    state.counters["id_mismatches"] = cv::countNonZero(gi != pi);
+    state.counters["bank"] = data.bank.rows;
+    state.counters["queries"] = data.queries.rows;
+    state.counters["threads"] = cv::getNumThreads();
+}
+BENCHMARK(BM_NNExactPruned)->ArgsProduct({{0, 1, 2}, {1, 3}})->Unit(benchmark::kMillisecond)->UseRealTime()
+    ->MinTime(2.0);
 
 } // namespace
 

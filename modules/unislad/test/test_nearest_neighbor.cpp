@@ -82,6 +82,50 @@ std::vector<ExactSearchBlocking> testBlockings()
     return b;
 }
 
+/** Clustered vectors with a decaying spectrum, as patch features have: 12 centres, spreads falling
+    geometrically with the coordinate. The same centresSeed gives the same clusters. */
+Mat patchLikeMat(int rows, int cols, uint64_t seed, uint64_t centresSeed = 77)
+{
+    const int nCentres = 12;
+    RNG crng(centresSeed);
+    Mat centres(nCentres, cols, CV_32F);
+    for (int c = 0; c < nCentres; ++c)
+        for (int j = 0; j < cols; ++j)
+            centres.at<float>(c, j) = float(crng.gaussian(1.0) * (6.0 * std::pow(0.85, j) + 0.05));
+    RNG rng(seed);
+    Mat m(rows, cols, CV_32F);
+    for (int i = 0; i < rows; ++i) {
+        const int c = rng.uniform(0, nCentres);
+        for (int j = 0; j < cols; ++j)
+            m.at<float>(i, j) = centres.at<float>(c, j) + float(rng.gaussian(1.0) * (2.0 * std::pow(0.9, j) + 0.05));
+    }
+    return m;
+}
+
+/** Blockings that take the pruned search at the test sizes (small banks allowed): a low rank with
+    query blocks that cross the sizes, the default rank, and a rank whose handed-back blocks run the
+    GEMM search with odd blocks and no extra seeds. */
+std::vector<ExactSearchBlocking> prunedBlockings()
+{
+    std::vector<ExactSearchBlocking> b(3);
+    for (ExactSearchBlocking& x : b) {
+        x.minBoundedBank = 1;
+        x.minCapturedVariance = 0.0;   // bounds on isotropic data too: their blocks are handed back
+    }
+    b[0].projectionRank = 4;  b[0].boundQueryBlock = 5;
+    b[2].projectionRank = 8;  b[2].bankBlock = 7;  b[2].extraSeeds = 0;
+    return b;
+}
+
+/** The first k columns of a squared-distance reference, as the metric returns them. */
+Mat referenceFor(const Mat& squared, int metric, int k)
+{
+    Mat r = squared.colRange(0, k).clone();
+    if (metric == NearestNeighborIndex::L2)
+        cv::sqrt(r, r);
+    return r;
+}
+
 void expectMatchesReference(const Mat& dist, const Mat& ids, const Mat& refDist, const Mat& refIds, double relTol)
 {
     ASSERT_EQ(CV_32F, dist.type());
@@ -366,6 +410,175 @@ TEST(UniSLAD_NearestNeighbor, bad_arguments_are_reported)
     UNISLAD_EXPECT_THROW_MSG(index->search(badQ, 1, dist, ids), "search", "queries", "NaN or Inf", "row 0", "column 3");
     UNISLAD_EXPECT_THROW_MSG(index->search(randomMat(2, 4, 25), 0, dist, ids), "search", "k", "[1, 10]", "found 0");
     UNISLAD_EXPECT_THROW_MSG(index->search(randomMat(2, 4, 25), 11, dist, ids), "k", "[1, 10]", "found 11");
+}
+
+TEST(UniSLAD_NearestNeighbor, pruned_search_matches_double_brute_force)
+{
+    // Patch-like data (the bounds prune) and isotropic data (they do not: handed back to the GEMM
+    // search), d a multiple of 8 or not, one query to several blocks, k from 1 to beyond the seeds.
+    for (int d : {64, 67, 130})
+        for (bool isotropic : {false, true}) {
+            const int nb = isotropic ? 1100 : 1501;
+            const Mat bank = isotropic ? randomMat(nb, d, 21) : patchLikeMat(nb, d, 21);
+            for (int nq : {1, 7, 300}) {
+                const Mat queries = isotropic ? randomMat(nq, d, 22) : patchLikeMat(nq, d, 22);
+                Mat refSquared, refIds;
+                bruteForce(queries, bank, NearestNeighborIndex::L2_SQUARED, 17, refSquared, refIds);
+                const std::vector<ExactSearchBlocking> blockings = prunedBlockings();
+                for (int metric : {int(NearestNeighborIndex::L2), int(NearestNeighborIndex::L2_SQUARED)})
+                    for (int k : {1, 3, 17})
+                        for (size_t b = 0; b < blockings.size(); ++b) {
+                            SCOPED_TRACE(cv::format("d=%d isotropic=%d nq=%d metric=%d k=%d blocking=%d", d,
+                                                    int(isotropic), nq, metric, k, int(b)));
+                            Ptr<NearestNeighborIndex> index = createExactIndex(d, metric, blockings[b]);
+                            index->add(bank);
+                            Mat dist, ids;
+                            index->search(queries, k, dist, ids);
+                            expectMatchesReference(dist, ids, referenceFor(refSquared, metric, k),
+                                                   refIds.colRange(0, k), 1e-6);
+                        }
+            }
+        }
+}
+
+TEST(UniSLAD_NearestNeighbor, pruned_search_adversarial_banks)
+{
+    const int d = 64;
+    struct Case
+    {
+        const char* name;
+        Mat bank, queries;
+        double relTol;
+    };
+    std::vector<Case> cases;
+    {
+        // Identical rows and zero vectors, queried exactly: ties at distance 0, then by id.
+        Mat bank = patchLikeMat(1200, d, 31);
+        for (int j = 100; j < 1200; j += 97)
+            bank.row(5).copyTo(bank.row(j));
+        for (int j = 50; j < 1200; j += 301)
+            bank.row(j).setTo(0);
+        Mat queries;
+        vconcat(bank.rowRange(0, 8), patchLikeMat(20, d, 32), queries);
+        vconcat(queries, Mat::zeros(2, d, CV_32F), queries);
+        cases.push_back({"duplicates and zeros", bank, queries, 1e-6});
+    }
+    // Small integers: every distance exact in float, many exact ties.
+    cases.push_back({"integer ties", integerMat(1300, d, -1, 1, 33), integerMat(40, d, -1, 1, 34), 0.0});
+    // Huge norms: within the bounds' float range (squared norms ~1e28), and beyond it (GEMM search).
+    cases.push_back({"huge norms", Mat(patchLikeMat(1100, d, 35) * 1e12), Mat(patchLikeMat(30, d, 36) * 1e12), 1e-6});
+    cases.push_back({"huger norms", Mat(patchLikeMat(1100, d, 35) * 1e16), Mat(patchLikeMat(30, d, 36) * 1e16), 1e-6});
+    // Tiny norms: squared distances down to ~1e-36, near float's smallest normal number.
+    cases.push_back({"tiny norms", Mat(patchLikeMat(1100, d, 37) * 1e-17), Mat(patchLikeMat(30, d, 38) * 1e-17), 1e-6});
+    cases.push_back({"tinier norms", Mat(patchLikeMat(1100, d, 37) * 1e-19), Mat(patchLikeMat(30, d, 38) * 1e-19), 1e-6});
+    for (const Case& c : cases)
+        for (int k : {1, 5, 60}) {
+            Mat refSquared, refIds;
+            bruteForce(c.queries, c.bank, NearestNeighborIndex::L2_SQUARED, k, refSquared, refIds);
+            const std::vector<ExactSearchBlocking> blockings = prunedBlockings();
+            for (int metric : {int(NearestNeighborIndex::L2), int(NearestNeighborIndex::L2_SQUARED)})
+                for (size_t b = 0; b < blockings.size(); ++b) {
+                    SCOPED_TRACE(cv::format("%s k=%d metric=%d blocking=%d", c.name, k, metric, int(b)));
+                    Ptr<NearestNeighborIndex> index = createExactIndex(d, metric, blockings[b]);
+                    index->add(c.bank);
+                    Mat dist, ids;
+                    index->search(c.queries, k, dist, ids);
+                    if (c.relTol == 0.0) {
+                        expectMatchesReference(dist, ids, referenceFor(refSquared, metric, k), refIds, 0.0);
+                    } else {
+                        // Relative to each distance: the scales here are far from 1.
+                        Mat ref = referenceFor(refSquared, metric, k);
+                        EXPECT_EQ(0, cv::countNonZero(ids != refIds));
+                        int far = 0;
+                        for (int i = 0; i < dist.rows; ++i)
+                            for (int r = 0; r < k; ++r) {
+                                const double e = ref.at<double>(i, r);
+                                far += std::abs(dist.at<float>(i, r) - e) > c.relTol * std::abs(e);
+                            }
+                        EXPECT_EQ(0, far) << "distances off by more than " << c.relTol << " (relative)";
+                    }
+                }
+        }
+    // The whole bank as k.
+    const Mat bank = patchLikeMat(1030, d, 41), queries = patchLikeMat(3, d, 42);
+    Mat refSquared, refIds;
+    bruteForce(queries, bank, NearestNeighborIndex::L2_SQUARED, bank.rows, refSquared, refIds);
+    Ptr<NearestNeighborIndex> index = createExactIndex(d, NearestNeighborIndex::L2_SQUARED, prunedBlockings()[1]);
+    index->add(bank);
+    Mat dist, ids;
+    index->search(queries, bank.rows, dist, ids);
+    expectMatchesReference(dist, ids, refSquared, refIds, 1e-6);
+}
+
+TEST(UniSLAD_NearestNeighbor, pruned_search_exact_for_near_duplicates_far_from_origin)
+{
+    // 1500 near duplicates about 100 · (1, …, 1): distances² (~1e-5) far below the float rounding of
+    // ||b||² − 2 q·b (~0.1), so the GEMM search's k + 8 candidates are a lottery here (its documented
+    // limit, kept for the blocks it is handed). The bounds are taken about the bank's mean and prune:
+    // the result is the exact one.
+    const int d = 64;
+    const Mat bank = patchLikeMat(1500, d, 39) * 1e-3 + 100.0;
+    const Mat queries = patchLikeMat(25, d, 40) * 1e-3 + 100.0;
+    for (int k : {1, 5}) {
+        Mat refSquared, refIds;
+        bruteForce(queries, bank, NearestNeighborIndex::L2_SQUARED, k, refSquared, refIds);
+        for (int metric : {int(NearestNeighborIndex::L2), int(NearestNeighborIndex::L2_SQUARED)}) {
+            SCOPED_TRACE(cv::format("k=%d metric=%d", k, metric));
+            Ptr<NearestNeighborIndex> index = NearestNeighborIndex::createExact(d, metric);
+            index->add(bank);
+            Mat dist, ids;
+            index->search(queries, k, dist, ids);
+            EXPECT_EQ(0, cv::countNonZero(ids != refIds));
+            const Mat ref = referenceFor(refSquared, metric, k);
+            for (int i = 0; i < dist.rows; ++i)
+                for (int r = 0; r < k; ++r)
+                    EXPECT_NEAR(ref.at<double>(i, r), dist.at<float>(i, r), 1e-6 * ref.at<double>(i, r));
+        }
+    }
+}
+
+TEST(UniSLAD_NearestNeighbor, pruned_search_identical_for_any_thread_count_and_add_split)
+{
+    const int d = 64;
+    const Mat a = patchLikeMat(3000, d, 51), b = patchLikeMat(2100, d, 52);
+    Mat ab;
+    vconcat(a, b, ab);
+    const Mat queries = patchLikeMat(300, d, 53);
+    const int savedThreads = cv::getNumThreads();
+    for (int metric : {int(NearestNeighborIndex::L2), int(NearestNeighborIndex::L2_SQUARED)}) {
+        SCOPED_TRACE(cv::format("metric=%d", metric));
+        Ptr<NearestNeighborIndex> once = NearestNeighborIndex::createExact(d, metric);
+        once->add(ab);
+        Mat dist1, ids1;
+        cv::setNumThreads(1);
+        once->search(queries, 5, dist1, ids1);
+        for (int threads : {2, 4}) {
+            SCOPED_TRACE(threads);
+            cv::setNumThreads(threads);
+            Mat dist, ids;
+            once->search(queries, 5, dist, ids);
+            EXPECT_TRUE(bitwiseEqual(dist1, dist));
+            EXPECT_TRUE(bitwiseEqual(ids1, ids));
+        }
+        cv::setNumThreads(savedThreads);
+        Ptr<NearestNeighborIndex> twice = NearestNeighborIndex::createExact(d, metric);
+        twice->add(a);
+        Mat dist, ids;
+        twice->search(queries, 5, dist, ids);   // bounds of a alone, rebuilt after the next add
+        twice->add(b);
+        twice->search(queries, 5, dist, ids);
+        EXPECT_TRUE(bitwiseEqual(dist1, dist));
+        EXPECT_TRUE(bitwiseEqual(ids1, ids));
+        // The GEMM search returns the same, bit for bit (same neighbours, same exact key).
+        ExactSearchBlocking gemmOnly;
+        gemmOnly.projectionRank = 0;
+        Ptr<NearestNeighborIndex> plain = createExactIndex(d, metric, gemmOnly);
+        plain->add(ab);
+        plain->search(queries, 5, dist, ids);
+        EXPECT_TRUE(bitwiseEqual(dist1, dist));
+        EXPECT_TRUE(bitwiseEqual(ids1, ids));
+    }
+    cv::setNumThreads(savedThreads);
 }
 
 }} // namespace

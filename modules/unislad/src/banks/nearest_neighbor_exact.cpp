@@ -3,7 +3,12 @@
 #include "avx512_warnings.hpp"   // first: see there
 #include "precomp.hpp"
 #include "banks/nearest_neighbor_impl.hpp"
+#include "banks/exact_candidates.hpp"
 #include "eigen.hpp"
+#include "banks/projection_bounds.hpp"
+
+#include <memory>
+#include <mutex>
 
 // Exact k-NN search (NearestNeighborIndex::createExact).
 //
@@ -17,6 +22,9 @@
 // the vectors (double accumulation) and keeps the k best by (exact distance, id).
 // Memory: one queryBlock × bankBlock float buffer per running task plus the candidate lists
 // (Nq × chunks × kc pairs; chunks > 1 only when there are few query blocks); never Nq × Nb.
+// L2 searches of large enough banks go to the pruned search first (nearest_neighbor_pruned.cpp),
+// which hands back the query blocks its bounds cannot prune; this GEMM search takes those and
+// everything else.
 
 namespace cv {
 namespace uniSLAD {
@@ -25,60 +33,6 @@ namespace detail {
 namespace {
 
 using RowMatrixF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
-/** A candidate: ranking key (smaller is nearer) and bank id. */
-struct Candidate
-{
-    float key;
-    int id;
-};
-
-/** Total order on candidates: key, then id (ties go to the smaller id). */
-inline bool candidateLess(const Candidate& a, const Candidate& b)
-{
-    return a.key < b.key || (a.key == b.key && a.id < b.id);
-}
-
-/** Lists longer than this are kept as a binary max-heap, shorter ones as a sorted array. */
-constexpr int kHeapThreshold = 32;
-
-/** Bounded list of the `capacity` smallest candidates of one query. Candidates arrive with
-    increasing ids, so a new one is admitted only if its key is strictly smaller than the worst. */
-struct TopList
-{
-    Candidate* items;
-    int& count;
-    int capacity;
-    bool heap;
-
-    float threshold() const
-    {
-        if (count < capacity)
-            return std::numeric_limits<float>::infinity();
-        return heap ? items[0].key : items[capacity - 1].key;
-    }
-
-    void push(Candidate c)
-    {
-        if (heap) {
-            if (count < capacity) {
-                items[count++] = c;
-                std::push_heap(items, items + count, candidateLess);
-            } else {
-                std::pop_heap(items, items + capacity, candidateLess);
-                items[capacity - 1] = c;
-                std::push_heap(items, items + capacity, candidateLess);
-            }
-            return;
-        }
-        int pos = count < capacity ? count++ : capacity - 1;
-        while (pos > 0 && candidateLess(c, items[pos - 1])) {
-            items[pos] = items[pos - 1];
-            --pos;
-        }
-        items[pos] = c;
-    }
-};
 
 /** Streams one row of keys (ids base … base + n − 1) into a list. */
 inline void scanKeys(const float* keys, int n, int base, TopList& list)
@@ -121,6 +75,7 @@ public:
         std::vector<float>().swap(data_);
         std::vector<float>().swap(norms_);
         count_ = 0;
+        bounds_.reset();
     }
 
     void add(InputArray vectors) CV_OVERRIDE
@@ -144,6 +99,7 @@ public:
             norms_.push_back(float(sq[i]));
         }
         count_ += v.rows;
+        bounds_.reset();
     }
 
     void search(InputArray queries, int k, OutputArray distances, OutputArray indices) const CV_OVERRIDE;
@@ -155,32 +111,31 @@ private:
     std::vector<float> data_;    // count_ × dims_, row-major
     std::vector<float> norms_;   // squared norms of the rows (double accumulation, rounded)
     int count_ = 0;
+    // The bounds of the pruned search, built by the first search after a change of the bank.
+    mutable std::mutex boundsMutex_;
+    mutable std::shared_ptr<const ProjectionBounds> bounds_;
+
+    /** The bank's bounds, or null where the plain GEMM search runs (inner product, small banks). */
+    std::shared_ptr<const ProjectionBounds> projectionBounds() const;
 };
 
-void NearestNeighborIndexExactImpl::search(InputArray queries, int k, OutputArray distances,
-                                           OutputArray indices) const
+/** The GEMM search of queries q (rows row0 … of the outputs) in a bank of nb vectors. */
+void gemmSearch(const float* data, const float* norms, int nb, int d, int metric, const Mat& q, int k,
+                const ExactSearchBlocking& blocking, SearchOutputs& out, int row0)
 {
-    const char* func = "NearestNeighborIndex::search";
-    Mat q = queries.getMat();
-    checkSearch(q, dims_, count_, k, func);
-    if (q.step[0] % sizeof(float) != 0)
-        q = q.clone();
-
-    const int d = dims_;
     const int nq = q.rows;
-    const int nb = count_;
-    const int kc = std::min(nb, k + std::max(0, blocking_.extraCandidates));
+    const int kc = std::min(nb, k + std::max(0, blocking.extraCandidates));
     const bool useHeap = kc > kHeapThreshold;
-    const bool l2 = metric_ != INNER_PRODUCT;
+    const bool l2 = metric != NearestNeighborIndex::INNER_PRODUCT;
 
     // Work split (sizes only, thread-independent).
-    const int qb = std::max(1, std::min(blocking_.queryBlock, nq));
-    const int bb = std::max(1, std::min(blocking_.bankBlock, nb));
+    const int qb = std::max(1, std::min(blocking.queryBlock, nq));
+    const int bb = std::max(1, std::min(blocking.bankBlock, nb));
     const int nQueryBlocks = (nq + qb - 1) / qb;
     const int nBankBlocks = (nb + bb - 1) / bb;
     int nChunks = 1;
-    if (nQueryBlocks < blocking_.minTasks)
-        nChunks = std::min(nBankBlocks, (blocking_.minTasks + nQueryBlocks - 1) / nQueryBlocks);
+    if (nQueryBlocks < blocking.minTasks)
+        nChunks = std::min(nBankBlocks, (blocking.minTasks + nQueryBlocks - 1) / nQueryBlocks);
     const size_t listBytes = size_t(nq) * kc * sizeof(Candidate);
     const size_t listBudget = size_t(256) << 20;   // chunk lists beyond one: at most 256 MiB
     if (nChunks > 1 && listBytes * nChunks > listBudget)
@@ -209,11 +164,11 @@ void NearestNeighborIndexExactImpl::search(InputArray queries, int k, OutputArra
             for (int block = chunk * blocksPerChunk; block < blockEnd; ++block) {
                 const int b0 = block * bb;
                 const int mb = std::min(nb, b0 + bb) - b0;
-                Eigen::Map<const RowMatrixF> bm(data_.data() + size_t(b0) * d, mb, d);
+                Eigen::Map<const RowMatrixF> bm(data + size_t(b0) * d, mb, d);
                 Eigen::Map<RowMatrixF> s(buffer.data(), mq, mb);
                 s.noalias() = qm * bm.transpose();
 
-                const float* bn = norms_.data() + b0;
+                const float* bn = norms + b0;
                 for (int i = 0; i < mq; ++i) {
                     float* keys = buffer.data() + size_t(i) * mb;
                     if (l2) {
@@ -231,8 +186,6 @@ void NearestNeighborIndexExactImpl::search(InputArray queries, int k, OutputArra
     }, nTasks);
 
     // Merge the chunk lists, re-rank the candidates with exact distances, keep k.
-    SearchOutputs out(nq, k, metric_, distances, indices);
-    const int metric = metric_;
     parallel_for_(Range(0, nq), [&](const Range& range) {
         std::vector<Candidate> merged;
         std::vector<std::pair<double, int>> exact;
@@ -246,20 +199,47 @@ void NearestNeighborIndexExactImpl::search(InputArray queries, int k, OutputArra
                 std::nth_element(merged.begin(), merged.begin() + kc, merged.end(), candidateLess);
                 merged.resize(kc);
             }
-            Eigen::Map<const Eigen::VectorXf> qv(q.ptr<float>(i), d);
             exact.clear();
-            for (const Candidate& c : merged) {
-                Eigen::Map<const Eigen::VectorXf> bv(data_.data() + size_t(c.id) * d, d);
-                const double key = metric == INNER_PRODUCT
-                    ? -qv.cast<double>().dot(bv.cast<double>())
-                    : (qv.cast<double>() - bv.cast<double>()).squaredNorm();
-                exact.emplace_back(key, c.id);
-            }
+            for (const Candidate& c : merged)
+                exact.emplace_back(exactKey(metric, q.ptr<float>(i), data + size_t(c.id) * d, d), c.id);
             std::sort(exact.begin(), exact.end());   // by (key, id)
             for (int r = 0; r < k; ++r)
-                out.set(i, r, exact[r].first, exact[r].second);
+                out.set(row0 + i, r, exact[r].first, exact[r].second);
         }
     }, std::max(1.0, nq / 64.0));
+}
+
+void NearestNeighborIndexExactImpl::search(InputArray queries, int k, OutputArray distances,
+                                           OutputArray indices) const
+{
+    const char* func = "NearestNeighborIndex::search";
+    Mat q = queries.getMat();
+    checkSearch(q, dims_, count_, k, func);
+    if (q.step[0] % sizeof(float) != 0)
+        q = q.clone();
+    SearchOutputs out(q.rows, k, metric_, distances, indices);
+    const std::shared_ptr<const ProjectionBounds> bounds = projectionBounds();
+    if (!bounds || !bounds->usable) {
+        gemmSearch(data_.data(), norms_.data(), count_, dims_, metric_, q, k, blocking_, out, 0);
+        return;
+    }
+    std::vector<Range> rest;
+    prunedSearch(*bounds, data_.data(), count_, q, k, blocking_, out, rest);
+    for (const Range& r : rest)
+        gemmSearch(data_.data(), norms_.data(), count_, dims_, metric_, q.rowRange(r), k, blocking_, out, r.start);
+}
+
+std::shared_ptr<const ProjectionBounds> NearestNeighborIndexExactImpl::projectionBounds() const
+{
+    const int rank = blocking_.projectionRank;
+    if (metric_ == INNER_PRODUCT || rank < 1 || count_ < blocking_.minBoundedBank ||
+        2 * (rank + 1) > dims_)
+        return nullptr;
+    std::lock_guard<std::mutex> lock(boundsMutex_);
+    if (!bounds_)
+        bounds_ = std::make_shared<const ProjectionBounds>(buildProjectionBounds(data_.data(), count_, dims_, rank,
+                                                                                    blocking_.minCapturedVariance));
+    return bounds_;
 }
 
 } // namespace

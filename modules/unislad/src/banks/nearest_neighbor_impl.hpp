@@ -34,7 +34,7 @@ CV_EXPORTS void checkSearch(const Mat& queries, int dims, int count, int k, cons
 
 /** The outputs of search(), allocated Nq × k when asked for; set() writes rank r of query i from its
     re-ranked key: the squared distance for L2 metrics, the negated product for INNER_PRODUCT. */
-struct SearchOutputs
+struct CV_EXPORTS SearchOutputs
 {
     SearchOutputs(int nq, int k, int metric, OutputArray distances, OutputArray indices);
     void set(int i, int r, double key, int id);
@@ -50,6 +50,12 @@ struct ExactSearchBlocking
     int bankBlock = 1024;      //!< bank rows per GEMM block
     int minTasks = 64;         //!< the bank is split into chunks until query blocks × chunks reaches this
     int extraCandidates = 8;   //!< candidates kept beyond k and re-ranked with exact distances
+    // The pruned search (L2 metrics; nearest_neighbor_pruned.cpp):
+    int projectionRank = 24;   //!< rank of the bounds' projection; 0, or more than dims / 2 − 1: GEMM only
+    int minBoundedBank = 1024; //!< smaller banks are searched with the GEMM only
+    int boundQueryBlock = 64;  //!< queries per block of the pruned search
+    double minCapturedVariance = 0.5;   //!< bounds only where the projection holds this share of the variance
+    int extraSeeds = 3;        //!< vectors of smallest bound beyond k whose exact distance seeds the pruning
 };
 
 /** The exact index with explicit blocking (createExact uses the defaults). */

@@ -124,7 +124,15 @@ public:
 
     /** @brief Creates an exact (brute-force) index.
 
-    The search computes all query × bank products in blocks with a matrix product (GEMM) and keeps a
+    For L2 metrics the search first bounds every distance from below with a low-rank projection of
+    the bank (its leading principal directions and the residual norm, computed at the first search
+    after add()), and computes exact distances only for the bank vectors whose bound does not exceed
+    the k-th best distance found: the result is the exact k-NN, as a brute force in double precision
+    would give it, and it does not depend on the projection. On data with a decaying spectrum (patch
+    features) this skips most of the work; where the projection would not help (isotropic data, less
+    than half of the variance in its directions, small banks, INNER_PRODUCT) the search below runs.
+
+    The plain search computes all query × bank products in blocks with a matrix product (GEMM) and keeps a
     running top-k per query, so its memory stays bounded (it never holds an Nq × Nb matrix); it runs
     in parallel with cv::parallel_for_. For L2 metrics the candidates are ranked with the expansion
     \f$\|q - b\|^2 = \|q\|^2 + \|b\|^2 - 2\,q \cdot b\f$ in single precision, which loses accuracy
