@@ -45,7 +45,7 @@ run_thread() {
   UNISLAD_TEST_OPENCV_THREADS=1 OPENCV_FOR_THREADS_NUM=1 OPENBLAS_NUM_THREADS=1 \
   TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$ROOT/sanitizers/tsan.supp" \
     build-tsan/modules/unislad/unislad_test \
-      --gtest_filter='UniSLAD_Concurrency.*:UniSLAD_Backbone.concurrent_forward_equals_serial:UniSLAD_Detector.batch_equals_single_and_threads_equal_serial'
+      --gtest_filter='UniSLAD_Concurrency.*:UniSLAD_Backbone.concurrent_forward_equals_serial:UniSLAD_Detector.batch_equals_single_and_threads_equal_serial:UniSLAD_Threads.*'
   echo "sanitize.sh thread: build $((built - start)) s, tests $(($(date +%s) - built)) s: clean"
 }
 
