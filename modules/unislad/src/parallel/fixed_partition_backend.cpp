@@ -173,8 +173,12 @@ void useThreadCountIndependentBackend(int threads)
 {
     if (threads > 1024)
         CV_Error(Error::StsOutOfRange, format("useThreadCountIndependentBackend: threads: expected at most 1024, found %d", threads));
+    const int workers = threads > 0 ? threads : std::max(1, getNumberOfCPUs());
     // propagateNumThreads = false: the workers are `threads`, not the number OpenCV was set to before.
-    parallel::setParallelForBackend(std::make_shared<detail::FixedPartitionBackend>(threads), false);
+    parallel::setParallelForBackend(std::make_shared<detail::FixedPartitionBackend>(workers), false);
+    // OpenCV runs a parallel_for_ serially, without asking the backend, while its own thread count is
+    // 1 (cv::setNumThreads(1) earlier): make it the workers' count.
+    setNumThreads(workers);
 }
 
 }} // namespace cv::uniSLAD
