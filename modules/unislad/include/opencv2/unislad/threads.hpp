@@ -26,7 +26,9 @@ every OpenCV function partitions its work the same way, and runs those tasks on 
 threads (the calling thread among them). cv::setNumThreads(n) then changes the number of workers, not
 the partition. Scores and maps are then bit-identical for any thread count on a given machine.
 
-The `unislad` command line calls it at start.
+The `unislad` command line calls it at start. The GStreamer element does not (a plugin must not
+replace its host program's parallel backend): a host that wants the same guarantee calls it in its
+own main().
 @param threads worker threads; <= 0: cv::getNumberOfCPUs()
 @note Process-wide and, like cv::parallel::setParallelForBackend, not thread-safe: call it in main()
 before any other OpenCV processing, while no other thread runs OpenCV code.
