@@ -7,17 +7,13 @@
 # in the numThreads parameter they record).
 # Variables: EXE (the unislad program), MODEL_DIR (the generated default backbone), WORK (scratch).
 cmake_minimum_required(VERSION 3.16)
+include("${CMAKE_CURRENT_LIST_DIR}/../script_helpers.cmake")   # run()
+require_vars(EXE MODEL_DIR WORK)
 
 file(REMOVE_RECURSE "${WORK}")
 file(MAKE_DIRECTORY "${WORK}")
 set(ENV{UNISLAD_MODEL_DIR} "${MODEL_DIR}")
 
-function(run)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}\n${err}")
-  endif()
-endfunction()
 
 run("${EXE}" synth --out "${WORK}/data" --categories juice_bottle --train 12 --validation 4 --test-good 3
     --test-logical 3 --test-structural 3 --quiet)
