@@ -9,4 +9,14 @@
 #include "avx512_warnings.hpp"
 #include <Eigen/Core>
 
+namespace cv {
+namespace uniSLAD {
+namespace detail {
+
+// Row-major like cv::Mat, so that Eigen::Map views a Mat's rows without a copy.
+using RowMatrixF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using RowMatrixD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+}}} // namespace cv::uniSLAD::detail
+
 #endif // OPENCV_UNISLAD_EIGEN_HPP

@@ -14,8 +14,8 @@ namespace uniSLAD {
 
 namespace {
 
-using RowMatrixXf = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using RowMatrixXd = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using detail::RowMatrixF;
+using detail::RowMatrixD;
 
 // Rows per block in apply() and per rank update in fit(). Fixed, so that the arithmetic done for a
 // row never depends on the thread count.
@@ -77,7 +77,7 @@ public:
         std::vector<Eigen::MatrixXd> partial(nChunks);
         std::vector<double> partialNorm4(nChunks, 0.0);
         parallel_for_(Range(0, nChunks), [&](const Range& range) {
-            RowMatrixXd block;
+            RowMatrixD block;
             for (int c = range.start; c < range.end; ++c) {
                 const int r0 = (int)((int64)n * c / nChunks), r1 = (int)((int64)n * (c + 1) / nChunks);
                 Eigen::MatrixXd S = Eigen::MatrixXd::Zero(d, d);
@@ -150,7 +150,7 @@ public:
 
         Mat meanF(1, d, CV_32F), L2F(d, d, CV_32F);
         Eigen::Map<Eigen::RowVectorXf>(meanF.ptr<float>(), d) = mean.transpose().cast<float>();
-        Eigen::Map<RowMatrixXf>(L2F.ptr<float>(), d, d) = L2.cast<float>();
+        Eigen::Map<RowMatrixF>(L2F.ptr<float>(), d, d) = L2.cast<float>();
         mean_ = meanF;
         transform_ = L2F;
         ridge_ = ridge;
@@ -173,12 +173,12 @@ public:
         _transformed.create(n, d, CV_32F);
         Mat Y = _transformed.getMat();
         const float* meanPtr = mean_.ptr<float>();
-        const Eigen::Map<const RowMatrixXf> L2(transform_.ptr<float>(), d, d);
+        const Eigen::Map<const RowMatrixF> L2(transform_.ptr<float>(), d, d);
         const bool normalize = params_.normalize;
         const int nBlocks = (n + kApplyBlockRows - 1) / kApplyBlockRows;
 
         parallel_for_(Range(0, nBlocks), [&](const Range& range) {
-            RowMatrixXf centred;
+            RowMatrixF centred;
             for (int b = range.start; b < range.end; ++b) {
                 const int r0 = b * kApplyBlockRows, rows = std::min(kApplyBlockRows, n - r0);
                 // Read the whole block before writing it: Y may alias X.
@@ -189,8 +189,8 @@ public:
                     for (int j = 0; j < d; ++j)
                         c[j] = x[j] - meanPtr[j];
                 }
-                Eigen::Map<RowMatrixXf, 0, Eigen::OuterStride<>> out(Y.ptr<float>(r0), rows, d,
-                                                                       Eigen::OuterStride<>(Y.step1()));
+                Eigen::Map<RowMatrixF, 0, Eigen::OuterStride<>> out(Y.ptr<float>(r0), rows, d,
+                                                                      Eigen::OuterStride<>(Y.step1()));
                 out.noalias() = centred * L2;
                 if (!normalize)
                     continue;

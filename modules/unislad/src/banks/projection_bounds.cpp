@@ -20,8 +20,6 @@ namespace detail {
 
 namespace {
 
-using RowMatrixD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using RowMatrixF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 constexpr int kSampleRows = 2048;
 constexpr int kOversampling = 8;

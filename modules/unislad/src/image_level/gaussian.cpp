@@ -14,7 +14,7 @@ namespace uniSLAD {
 
 namespace {
 
-using RowMatrixXd = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using detail::RowMatrixD;
 
 // Query rows per block. Fixed, so that a row's arithmetic never depends on the thread count.
 constexpr int kQueryBlockRows = 64;
@@ -30,20 +30,20 @@ void checkParams(const GaussianModel::Params& p, const char* func)
 }
 
 // A 2-D single-channel CV_32F/CV_64F matrix, as double, after checking shape and values.
-RowMatrixXd toDouble(const Mat& m, int rows, int cols, const char* func, const char* arg)
+RowMatrixD toDouble(const Mat& m, int rows, int cols, const char* func, const char* arg)
 {
     Mat d64;
     detail::checkStateMatrix(m, rows, cols, func, arg).convertTo(d64, CV_64F);
-    RowMatrixXd out(d64.rows, d64.cols);
+    RowMatrixD out(d64.rows, d64.cols);
     for (int i = 0; i < d64.rows; ++i)
         out.row(i) = Eigen::Map<const Eigen::RowVectorXd>(d64.ptr<double>(i), d64.cols);
     return out;
 }
 
-Mat toMat(const RowMatrixXd& m)
+Mat toMat(const RowMatrixD& m)
 {
     Mat out((int)m.rows(), (int)m.cols(), CV_64F);
-    Eigen::Map<RowMatrixXd>(out.ptr<double>(), m.rows(), m.cols()) = m;
+    Eigen::Map<RowMatrixD>(out.ptr<double>(), m.rows(), m.cols()) = m;
     return out;
 }
 
@@ -63,7 +63,7 @@ public:
         const int n = X.rows, d = X.cols;
 
         const Eigen::RowVectorXd mean = detail::columnMeans(X);
-        RowMatrixXd Xc(n, d);
+        RowMatrixD Xc(n, d);
         for (int i = 0; i < n; ++i)
             Xc.row(i) = Eigen::Map<const Eigen::RowVectorXf>(X.ptr<float>(i), d).cast<double>() - mean;
 
@@ -177,7 +177,7 @@ public:
     {
         const char* func = "GaussianModel::distance";
         requireFitted(func);
-        const RowMatrixXd x = toDouble(_feature.getMat(), 1, dims(), func, "feature");
+        const RowMatrixD x = toDouble(_feature.getMat(), 1, dims(), func, "feature");
         Eigen::MatrixXd Yt = (x - state_.mean).transpose();
         double dist = 0.0;
         computeDistances(Yt, &dist);
@@ -289,10 +289,10 @@ private:
         double shrinkage = 0.0;
         bool lowRank = false;
         // dense form
-        RowMatrixXd covariance;         // d x d
+        RowMatrixD covariance;         // d x d
         Eigen::LLT<Eigen::MatrixXd> llt;  // of covariance (dense) or of a I + b Xc Xc^T (low rank)
         // low-rank form: Sigma = a I + b Xc^T Xc
-        RowMatrixXd centred;            // n x d
+        RowMatrixD centred;            // n x d
         double a = 0.0, b = 0.0;
     };
 
