@@ -32,7 +32,6 @@ namespace detail {
 
 namespace {
 
-
 /** Streams one row of keys (ids base … base + n − 1) into a list. */
 inline void scanKeys(const float* keys, int n, int base, TopList& list)
 {

@@ -20,7 +20,6 @@ namespace detail {
 
 namespace {
 
-
 constexpr int kSampleRows = 2048;
 constexpr int kOversampling = 8;
 constexpr int kPowerIterations = 3;

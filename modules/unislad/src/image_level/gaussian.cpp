@@ -289,10 +289,10 @@ private:
         double shrinkage = 0.0;
         bool lowRank = false;
         // dense form
-        RowMatrixD covariance;         // d x d
+        RowMatrixD covariance;          // d x d
         Eigen::LLT<Eigen::MatrixXd> llt;  // of covariance (dense) or of a I + b Xc Xc^T (low rank)
         // low-rank form: Sigma = a I + b Xc^T Xc
-        RowMatrixD centred;            // n x d
+        RowMatrixD centred;             // n x d
         double a = 0.0, b = 0.0;
     };
 
