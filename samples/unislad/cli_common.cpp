@@ -2,6 +2,7 @@
 // LICENSE file found in the top-level directory of this distribution.
 #include "cli_common.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -167,6 +168,18 @@ std::string Options::text(const std::string& name) const
             if (n == name)
                 return k.given ? k.raw : k.defaultValue == kOptional ? std::string() : k.defaultValue;
     CV_Error(cv::Error::StsBadArg, "unislad: no option '" + name + "'");
+}
+
+std::string Options::firstGiven(const std::string& keys) const
+{
+    for (size_t open = keys.find('{'); open != std::string::npos; open = keys.find('{', open + 1)) {
+        const size_t end = keys.find_first_of(" |}", open + 1);
+        const std::string name = keys.substr(open + 1, end - open - 1);
+        for (const Key& k : keys_)
+            if (k.given && std::find(k.names.begin(), k.names.end(), name) != k.names.end())
+                return "--" + name;
+    }
+    return std::string();
 }
 
 std::vector<std::string> splitList(const std::string& text)

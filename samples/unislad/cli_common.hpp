@@ -62,6 +62,10 @@ public:
         Numeric options are read through this. */
     std::string text(const std::string& name) const;
 
+    /** The first option of `keys` (CommandLineParser keys, e.g. kDetectorKeys) given on the command
+        line, as "--name"; "" when none is. */
+    std::string firstGiven(const std::string& keys) const;
+
     /** Prints "<prog>: <message>" and the usage to stderr; returns kExitUsage. */
     int usageError(const std::string& message) const;
     /** Prints the usage text. */

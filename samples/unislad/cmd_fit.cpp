@@ -2,7 +2,8 @@
 // LICENSE file found in the top-level directory of this distribution.
 //
 // `unislad fit`: fits a detector on a folder of nominal images (calibrating on another folder, or on a
-// seeded hold-out of the training images) and writes the model file.
+// seeded hold-out of the training images) and writes the model file; with --append, adds a folder of
+// nominal images to an existing model instead (UniSLAD::update).
 #include "cli_common.hpp"
 #include "dataset.hpp"
 #include "detector_options.hpp"
@@ -23,7 +24,8 @@ namespace {
 
 const std::string kFitKeys = std::string(
     "{help h ?        |           | print this help}"
-    "{train t         |<none>     | folder of nominal training images (e.g. a category's train/good)}"
+    "{train t         |<optional> | folder of nominal training images (e.g. a category's train/good)}"
+    "{append          |<optional> | instead of --train: a folder of more nominal images to add to the existing --model, which keeps its parameters (the detector options do not apply)}"
     "{calib           |<optional> | folder of nominal calibration images (e.g. validation/good); default: a seeded 20 % hold-out of --train (below 50 images: each held out once)}"
     "{model m         |<none>     | the model file to write; an existing file there must be a model file (a symbolic link: the file it points to is replaced)}"
     "{force           |           | replace --model even when it is not a model file}"
@@ -64,6 +66,30 @@ std::string sizeText(uintmax_t bytes)
     return b;
 }
 
+/** `fit --append`: the model at modelPath with the images of dir added, written back atomically. */
+int appendImages(const std::string& modelPath, const std::string& dir, bool quiet)
+{
+    std::error_code ec;
+    if (!fs::exists(modelPath, ec))
+        CV_Error(cv::Error::StsError, "--model: '" + modelPath + "' does not exist; --append adds images to a model "
+                 "that fit --train wrote");
+    const std::vector<std::string> paths = imagesIn(dir, "--append");
+    const std::vector<cv::Mat> images = loadImages(paths);
+    cv::Ptr<cv::uniSLAD::UniSLAD> detector = cv::uniSLAD::UniSLAD::load(modelPath);
+    const int before = detector->getTrainingImageCount();
+    const float oldThreshold = detector->getThreshold();
+    const auto start = std::chrono::steady_clock::now();
+    {
+        Progress progress("update", quiet);
+        detector->update(images, [&](const cv::String& stage, int done, int total) { progress.update(stage, done, total); });
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    detector->save(modelPath);
+    printOut("fit: added %zu images to %d in %.1f s; threshold %.4g (was %.4g); model %s (%s)\n", images.size(), before,
+             seconds, detector->getThreshold(), oldThreshold, modelPath.c_str(), sizeText(fs::file_size(modelPath, ec)).c_str());
+    return kExitOk;
+}
+
 } // namespace
 
 int runFit(int argc, const char* const argv[])
@@ -75,10 +101,17 @@ int runFit(int argc, const char* const argv[])
     std::string error;
     if (!detectorParams(opts, params, error))
         return opts.usageError(error);
-    if (!opts.parser().has("train"))
-        return opts.usageError("missing --train");
     if (!opts.parser().has("model"))
         return opts.usageError("missing --model");
+    if (!opts.value("append").empty()) {
+        const std::string other = opts.firstGiven(std::string("{train}{calib}{force}") + kDetectorKeys);
+        if (!other.empty())
+            return opts.usageError("--append adds images to an existing model, which keeps its parameters: drop " + other);
+        checkModelOutput(opts.value("model"), "--model", false);
+        return appendImages(opts.value("model"), opts.value("append"), opts.parser().has("quiet"));
+    }
+    if (opts.value("train").empty())
+        return opts.usageError("missing --train (or --append to add images to an existing model)");
     const std::string trainDir = opts.value("train"), calibDir = opts.value("calib"), modelPath = opts.value("model");
     const bool quiet = opts.parser().has("quiet");
 

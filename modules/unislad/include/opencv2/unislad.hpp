@@ -280,6 +280,31 @@ public:
     /** @brief fit() reporting its progress. */
     virtual void fit(InputArrayOfArrays images, InputArrayOfArrays calibrationImages, const ProgressCallback& progress) = 0;
 
+    /** @brief Adds nominal images to a fitted (or loaded) detector, without the images it was fitted on.
+
+    - The new images are scored by the detector as it is, before they join it (so they are held out,
+      as cross-calibration holds out training images); their component scores join the calibration
+      scores the model keeps, and the calibration statistics and the threshold are computed again from
+      all of them by the rule of fit(). A threshold set by hand (setThreshold()) is replaced by it.
+    - Their patch features join the memory banks: each bank's coreset is selected again over the kept
+      coreset and the new features (MemoryBank::extended), to the size fit() gives all the images.
+      That is close to, not the same as, a full fit on all the images, which selects from every
+      training feature (measured in BENCHMARKS.md, "Adding images to a model").
+    - The image-level Gaussians are fitted again on the stored image-level features of every image so
+      far: equal, to rounding, to those of fit() on all the images.
+
+    Params::maxFeatureMemoryMiB bounds the new images' patch features as in fit(). On any error the
+    detector is left as it was. update() changes the detector like fit(): no other call may run
+    alongside it. A model saved before this method existed lacks the calibration scores it needs: it
+    raises cv::Exception asking for a new fit.
+    @param images nominal images, at least one (8/16-bit, gray/BGR/BGRA) */
+    CV_WRAP virtual void update(InputArrayOfArrays images) = 0;
+    /** @brief update() reporting its progress (the stages of fit(): "features", "local bank", ...). */
+    virtual void update(InputArrayOfArrays images, const ProgressCallback& progress) = 0;
+    /** @brief The number of nominal images the detector rests on: fit()'s training images plus those
+        of every update() (0 before fit()). */
+    CV_WRAP virtual int getTrainingImageCount() const = 0;
+
     /** @brief The anomaly score S of one image. */
     CV_WRAP virtual float predict(InputArray image) const = 0;
     /** @brief Scores of several images. */

@@ -53,39 +53,32 @@ public:
         const Mat features = _features.getMat();
         detail::checkFeatureMatrix(features, "MemoryBank::fit", "features", params_.mahalanobis ? 2 : 1);
         detail::checkFinite(features, "MemoryBank::fit", "features");
+        const int keep = params_.coresetRatio < 1.0 ? 0 : features.rows;   // 0: by the ratio
+        fitSelection(features, features.rows, keep, "MemoryBank::fit");
+    }
 
-        Mat coreset;
-        if (params_.coresetRatio < 1.0) {
-            CoresetSampler::Params cp;
-            cp.ratio = params_.coresetRatio;
-            cp.projectionDims = params_.projectionDims;
-            cp.seed = params_.seed;
-            coresetIndices_ = CoresetSampler::create(cp)->select(features);
-            std::vector<int> sorted = coresetIndices_;
-            std::sort(sorted.begin(), sorted.end());  // bank order independent of selection order
-            coresetIndices_ = sorted;
-            coreset.create((int)sorted.size(), features.cols, CV_32F);
-            for (size_t i = 0; i < sorted.size(); ++i)
-                features.row(sorted[i]).copyTo(coreset.row((int)i));
-        } else {
-            coresetIndices_.resize(features.rows);
-            for (int i = 0; i < features.rows; ++i)
-                coresetIndices_[i] = i;
-            coreset = features;
-        }
-        transform_.release();
-        if (params_.mahalanobis) {
-            if (coreset.rows < 2)
-                CV_Error(Error::StsBadSize, format("MemoryBank::fit: features: the coreset keeps %d row(s) of %d; "
-                                                   "the Mahalanobis transform needs at least 2 (raise coresetRatio)",
-                                                   coreset.rows, features.rows));
-            transform_ = MahalanobisTransform::create(transformParams(params_));
-            transform_->fit(coreset);
-            transform_->apply(coreset, bank_);
-        } else {
-            transform(coreset, bank_);
-        }
-        buildIndex();
+    Ptr<MemoryBank> extended(InputArray _features) const CV_OVERRIDE
+    {
+        const char* const func = "MemoryBank::extended";
+        if (!index_)
+            CV_Error(Error::StsError, format("%s: the bank is empty: call fit() first", func));
+        if (coreset_.empty())
+            CV_Error(Error::StsError, format("%s: the bank was restored without its coreset before the transform "
+                                             "(a model saved before banks could grow): fit it again", func));
+        const Mat features = _features.getMat();
+        detail::checkFeatureMatrix(features, func, "features", 1, coreset_.cols);
+        detail::checkFinite(features, func, "features");
+        Mat pool;
+        vconcat(coreset_, features, pool);
+        const int64 total = (int64)sourceCount_ + features.rows;
+        CV_Assert(total <= INT_MAX);
+        // As many as fit() keeps of `total` rows (CoresetSampler::selectionCount), at most the pool.
+        const int keep = params_.coresetRatio < 1.0
+                       ? std::min(pool.rows, std::max(1, (int)std::floor(params_.coresetRatio * (double)total + 0.5)))
+                       : pool.rows;
+        Ptr<MemoryBankImpl> grown = makePtr<MemoryBankImpl>(params_);
+        grown->fitSelection(pool, (int)total, keep, func);
+        return grown;
     }
 
     void nearest(InputArray queries, OutputArray distances) const CV_OVERRIDE
@@ -123,6 +116,8 @@ public:
     Mat getBank() const CV_OVERRIDE { return bank_; }
     Ptr<MahalanobisTransform> getTransform() const CV_OVERRIDE { return transform_; }
     std::vector<int> getCoresetIndices() const CV_OVERRIDE { return coresetIndices_; }
+    Mat getCoreset() const CV_OVERRIDE { return coreset_; }
+    int getSourceCount() const CV_OVERRIDE { return sourceCount_; }
     MemoryBank::Params getParams() const CV_OVERRIDE { return params_; }
     int size() const CV_OVERRIDE { return bank_.rows; }
     int dims() const CV_OVERRIDE { return bank_.cols; }
@@ -131,16 +126,30 @@ public:
 
     Ptr<NearestNeighborIndex> getIndex() const CV_OVERRIDE { return index_; }
 
-    void restore(InputArray bank, const Ptr<MahalanobisTransform>& transform, const std::vector<uchar>& graph)
+    void restore(InputArray bank, const Ptr<MahalanobisTransform>& transform, const std::vector<uchar>& graph,
+                 InputArray coreset, int sourceCount)
     {
         const Mat b = bank.getMat();
         detail::checkFeatureMatrix(b, "MemoryBank::create", "bank");
+        const Mat c = coreset.getMat();
+        if (!c.empty()) {
+            detail::checkFeatureMatrix(c, "MemoryBank::create", "coreset", b.rows, b.cols);
+            if (c.rows != b.rows)
+                CV_Error(Error::StsBadSize, format("MemoryBank::create: coreset: expected %d rows (one per bank "
+                                                   "vector), found %d", b.rows, c.rows));
+        }
+        if (sourceCount < 0 || (sourceCount > 0 && sourceCount < b.rows))
+            CV_Error(Error::StsOutOfRange, format("MemoryBank::create: sourceCount: expected 0 (unknown) or at least "
+                                                  "the bank's %d vectors, found %d", b.rows, sourceCount));
         if (params_.mahalanobis && (!transform || transform->empty() || transform->dims() != b.cols))
             CV_Error(Error::StsBadArg, format("MemoryBank::create: transform: expected a fitted transform of %d dims "
                                               "(params.mahalanobis is set), found %s", b.cols,
                                               !transform || transform->empty() ? "none" : format("%d dims", transform->dims()).c_str()));
         bank_ = b.clone();
         transform_ = params_.mahalanobis ? transform : Ptr<MahalanobisTransform>();
+        coreset_ = !c.empty() ? c.clone() : bankIsCoreset() ? bank_ : Mat();
+        sourceCount_ = sourceCount > 0 ? sourceCount
+                     : (int)std::min<double>(INT_MAX, std::floor(b.rows / params_.coresetRatio + 0.5));
         if (graph.empty()) {
             buildIndex();
             return;
@@ -152,6 +161,49 @@ public:
     }
 
 private:
+    //! Without the transform an L2 bank indexes its coreset as it is (transform() copies).
+    bool bankIsCoreset() const { return !params_.mahalanobis && params_.metric != NearestNeighborIndex::INNER_PRODUCT; }
+
+    /** Selects `keep` rows of features (0: by coresetRatio) as the coreset, fits the transform on it
+        and indexes it; `source` is the number of features the selection stands for. */
+    void fitSelection(const Mat& features, int source, int keep, const char* func)
+    {
+        Mat coreset;
+        if (keep != features.rows) {
+            CoresetSampler::Params cp;
+            cp.ratio = params_.coresetRatio;
+            cp.count = keep;
+            cp.projectionDims = params_.projectionDims;
+            cp.seed = params_.seed;
+            coresetIndices_ = CoresetSampler::create(cp)->select(features);
+            std::sort(coresetIndices_.begin(), coresetIndices_.end());  // bank order independent of selection order
+            coreset.create((int)coresetIndices_.size(), features.cols, CV_32F);
+            for (size_t i = 0; i < coresetIndices_.size(); ++i)
+                features.row(coresetIndices_[i]).copyTo(coreset.row((int)i));
+        } else {
+            coresetIndices_.resize(features.rows);
+            for (int i = 0; i < features.rows; ++i)
+                coresetIndices_[i] = i;
+            coreset = features;
+        }
+        transform_.release();
+        if (params_.mahalanobis) {
+            if (coreset.rows < 2)
+                CV_Error(Error::StsBadSize, format("%s: features: the coreset keeps %d row(s) of %d; the Mahalanobis "
+                                                   "transform needs at least 2 (raise coresetRatio)",
+                                                   func, coreset.rows, features.rows));
+            transform_ = MahalanobisTransform::create(transformParams(params_));
+            transform_->fit(coreset);
+            transform_->apply(coreset, bank_);
+        } else {
+            transform(coreset, bank_);
+        }
+        // The kept coreset owns its rows: fit()'s input belongs to the caller.
+        coreset_ = bankIsCoreset() ? bank_ : coreset.data == features.data ? coreset.clone() : coreset;
+        sourceCount_ = source;
+        buildIndex();
+    }
+
     void buildIndex()
     {
         if (detail::resolveIndexType(params_.index, bank_.rows, params_.autoIndexThreshold) == INDEX_HNSW)
@@ -164,6 +216,8 @@ private:
     MemoryBank::Params params_;
     Mat bank_;
     std::vector<int> coresetIndices_;
+    Mat coreset_;           // before the transform; shares bank_'s data where bankIsCoreset()
+    int sourceCount_ = 0;   // features the coreset stands for (fit's rows + extended()'s)
     Ptr<MahalanobisTransform> transform_;
     Ptr<NearestNeighborIndex> index_;
 };
@@ -178,7 +232,7 @@ Ptr<MemoryBank> MemoryBank::create(const MemoryBank::Params& params)
 Ptr<MemoryBank> MemoryBank::create(const MemoryBank::Params& params, InputArray bank, const Ptr<MahalanobisTransform>& transform)
 {
     Ptr<MemoryBankImpl> b = makePtr<MemoryBankImpl>(params);
-    b->restore(bank, transform, std::vector<uchar>());
+    b->restore(bank, transform, std::vector<uchar>(), noArray(), 0);
     return b;
 }
 
@@ -186,7 +240,15 @@ Ptr<MemoryBank> MemoryBank::create(const MemoryBank::Params& params, InputArray 
                                    const std::vector<uchar>& graph)
 {
     Ptr<MemoryBankImpl> b = makePtr<MemoryBankImpl>(params);
-    b->restore(bank, transform, graph);
+    b->restore(bank, transform, graph, noArray(), 0);
+    return b;
+}
+
+Ptr<MemoryBank> MemoryBank::create(const MemoryBank::Params& params, InputArray bank, const Ptr<MahalanobisTransform>& transform,
+                                   const std::vector<uchar>& graph, InputArray coreset, int sourceCount)
+{
+    Ptr<MemoryBankImpl> b = makePtr<MemoryBankImpl>(params);
+    b->restore(bank, transform, graph, coreset, sourceCount);
     return b;
 }
 

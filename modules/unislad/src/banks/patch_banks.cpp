@@ -22,7 +22,29 @@ Ptr<MemoryBank> fitBank(const MemoryBank::Params& params, const Mat& features, c
     return bank;
 }
 
+Ptr<MemoryBank> extendBank(const Ptr<MemoryBank>& bank, const Mat& features, const char* stage,
+                           const UniSLAD::ProgressCallback* progress)
+{
+    if (!bank)
+        return bank;
+    if (stage && progress && *progress)
+        (*progress)(stage, 0, 1);
+    Ptr<MemoryBank> grown = bank->extended(features);
+    if (stage && progress && *progress)
+        (*progress)(stage, 1, 1);
+    return grown;
+}
+
 } // namespace
+
+PatchBanks PatchBanks::extended(const FeatureSet& f, const UniSLAD::ProgressCallback* progress) const
+{
+    PatchBanks b;
+    b.local = extendBank(local, f.local, "local bank", progress);
+    b.global = extendBank(global, f.global, "global bank", progress);
+    b.cls = extendBank(cls, f.cls, nullptr, progress);
+    return b;
+}
 
 PatchBanks PatchBanks::fit(const Params& p, const FeatureSet& f, const UniSLAD::ProgressCallback* progress)
 {

@@ -23,6 +23,10 @@ struct PatchBanks
         fitted on a feature set; progress "local bank" / "global bank" when given. */
     static PatchBanks fit(const Params& params, const FeatureSet& features, const UniSLAD::ProgressCallback* progress);
 
+    /** These banks with the features of more nominal images (MemoryBank::extended; these are not
+        changed); progress "local bank" / "global bank" when given. */
+    PatchBanks extended(const FeatureSet& features, const UniSLAD::ProgressCallback* progress) const;
+
     /** Fills the patch maps (K × K, G × G) and the class weight of image i of a complete feature set. */
     void score(const FeatureSet& features, int i, ComponentScores& scores) const;
 };

@@ -20,6 +20,7 @@ namespace detail {
 namespace {
 
 const char* const kFit = "UniSLAD::fit";
+const char* const kUpdate = "UniSLAD::update";
 
 /** The images of a list, each checked (so that a bad one is named by its index in the whole list). */
 std::vector<Mat> imagesOf(InputArrayOfArrays images, const char* func, const char* arg)
@@ -147,6 +148,8 @@ void UniSLADImpl::fit(InputArrayOfArrays _images, InputArrayOfArrays _calibratio
     const std::vector<std::pair<String, String>> oldBackbones = backbones_;
     const FittedModel oldModel = model_;
     const CalibrationStats oldStats = stats_;
+    const std::vector<ComponentScores> oldNominal = nominal_;
+    const int oldTrainingImages = trainingImages_;
     const float oldThreshold = threshold_;
     const bool oldFitted = fitted_;
     try {
@@ -156,6 +159,8 @@ void UniSLADImpl::fit(InputArrayOfArrays _images, InputArrayOfArrays _calibratio
         backbones_ = oldBackbones;
         model_ = oldModel;
         stats_ = oldStats;
+        nominal_ = oldNominal;
+        trainingImages_ = oldTrainingImages;
         threshold_ = oldThreshold;
         fitted_ = oldFitted;
         throw;
@@ -219,14 +224,74 @@ void UniSLADImpl::fitOrThrow(InputArrayOfArrays _images, InputArrayOfArrays _cal
         model_ = fitModel(trainFeatures, &progress);
     }
     // 4. Calibration and threshold.
+    calibrateOn(std::move(nominal));
+    trainingImages_ = n;
+    fitted_ = true;
+    report(&progress, "done", 1, 1);
+}
+
+void UniSLADImpl::calibrateOn(std::vector<ComponentScores> nominal)
+{
     const FusionWeights weights = fusionWeights(params_);
     stats_ = calibrate(nominal, weights);
     std::vector<double> scores;
     for (const ComponentScores& c : nominal)
         scores.push_back(fuseScores(c, weights, fusionStats()).score);
     threshold_ = (float)decisionThreshold(scores, params_.thresholdQuantile, params_.thresholdMargin);
-    fitted_ = true;
+    nominal_ = std::move(nominal);
+}
+
+void UniSLADImpl::update(InputArrayOfArrays images)
+{
+    update(images, ProgressCallback());
+}
+
+void UniSLADImpl::update(InputArrayOfArrays _images, const ProgressCallback& progress)
+{
+    if (!fitted_)
+        CV_Error(Error::StsError, format("%s: the detector is not fitted: call fit() or load a model first", kUpdate));
+    if (nominal_.empty())
+        CV_Error(Error::StsError, format("%s: the model lacks the calibration scores that update() adds to (it was "
+                                         "saved before update() existed): fit it again on all the "
+                                         "images", kUpdate));
+    ThreadScope threads(params_.numThreads);
+    const std::vector<Mat> images = imagesOf(_images, kUpdate, "images");
+    const int n = (int)images.size();
+    const PatchSampling sampling = patchSampling(params_, *features().extractor(), n, 0);
+    const FeatureSet added = features().extract(images, &progress, sampling);
+
+    // Everything is computed aside and swapped in at the end, so that an error leaves the detector as it was.
+    std::vector<ComponentScores> nominal = nominal_;
+    if (!added.sampled()) {
+        for (int i = 0; i < n; ++i)
+            nominal.push_back(scoreComponents(model_, added, i));
+    } else {
+        scoreInBatches(model_, images, &progress, nominal);
+    }
+    FittedModel grown;
+    grown.banks = model_.banks.extended(added, &progress);
+    grown.distributions = model_.distributions.extended(params_, added);
+    report(&progress, "distributions", 1, 1);
+
+    const CalibrationStats oldStats = stats_;
+    const std::vector<ComponentScores> oldNominal = nominal_;
+    const float oldThreshold = threshold_;
+    try {
+        calibrateOn(std::move(nominal));
+    } catch (...) {
+        stats_ = oldStats;
+        nominal_ = oldNominal;
+        threshold_ = oldThreshold;
+        throw;
+    }
+    model_ = std::move(grown);
+    trainingImages_ += n;
     report(&progress, "done", 1, 1);
+}
+
+int UniSLADImpl::getTrainingImageCount() const
+{
+    return fitted_ ? trainingImages_ : 0;
 }
 
 std::vector<Result> UniSLADImpl::score(InputArrayOfArrays _images, const char* func, bool withMap,

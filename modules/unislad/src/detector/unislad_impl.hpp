@@ -45,6 +45,9 @@ public:
     void fit(InputArrayOfArrays images) CV_OVERRIDE;
     void fit(InputArrayOfArrays images, InputArrayOfArrays calibrationImages) CV_OVERRIDE;
     void fit(InputArrayOfArrays images, InputArrayOfArrays calibrationImages, const ProgressCallback& progress) CV_OVERRIDE;
+    void update(InputArrayOfArrays images) CV_OVERRIDE;
+    void update(InputArrayOfArrays images, const ProgressCallback& progress) CV_OVERRIDE;
+    int getTrainingImageCount() const CV_OVERRIDE;
     float predict(InputArray image) const CV_OVERRIDE;
     std::vector<float> predictBatch(InputArrayOfArrays images) const CV_OVERRIDE;
     Result detect(InputArray image) const CV_OVERRIDE;
@@ -71,9 +74,12 @@ public:
     ComponentScores components(const FeatureSet& f, int i) const { return scoreComponents(model_, f, i); }
     const FittedModel& fittedModel() const { return model_; }
     const CalibrationStats& calibrationStats() const { return stats_; }
+    const std::vector<ComponentScores>& calibrationScores() const { return nominal_; }
 
 private:
     void fitOrThrow(InputArrayOfArrays images, InputArrayOfArrays calibrationImages, const ProgressCallback& progress);
+    /** The calibration statistics and the threshold of nominal component scores, set with them. */
+    void calibrateOn(std::vector<ComponentScores> nominal);
     std::vector<Result> score(InputArrayOfArrays images, const char* func, bool withMap, StageTimings* timings) const;
     /** The feature stage (the extractor loaded on first use). */
     const FeatureStage& features() const;
@@ -88,6 +94,8 @@ private:
     mutable Ptr<FeatureStage> features_;
     FittedModel model_;
     CalibrationStats stats_;
+    std::vector<ComponentScores> nominal_;   // the calibration images' scores; update() adds to them
+    int trainingImages_ = 0;                 // fit()'s training images plus update()'s
     float threshold_ = 0;
     bool fitted_ = false;
     std::vector<std::pair<String, String>> backbones_;  // manifest path, ONNX SHA-256

@@ -12,6 +12,7 @@
 #include "io/file_type.hpp"
 #include "io/model_archive.hpp"
 #include "banks/nearest_neighbor_impl.hpp"
+#include "scoring/nominal_scores.hpp"
 
 #include <fstream>
 
@@ -54,13 +55,18 @@ const Mat& requireTensor(const ModelState& s, const String& name, const std::str
     return *m;
 }
 
-/** A bank's tensors: <prefix>_bank, and with MT <prefix>_mt_mean, <prefix>_mt_matrix. */
+/** A bank's tensors: <prefix>_bank, <prefix>_source_count, with MT <prefix>_mt_mean, <prefix>_mt_matrix,
+    and <prefix>_coreset where the bank indexes other vectors than its coreset (see MemoryBank). */
 void exportBank(ModelState& s, const char* prefix, const Ptr<MemoryBank>& bank)
 {
     if (!bank)
         return;
     const std::string p = prefix;
     s.tensors.push_back({ p + "_bank", bank->getBank() });
+    s.tensors.push_back({ p + "_source_count", Mat(1, 1, CV_32S, Scalar(bank->getSourceCount())) });
+    const Mat coreset = bank->getCoreset();
+    if (!coreset.empty() && coreset.data != bank->getBank().data)
+        s.tensors.push_back({ p + "_coreset", coreset });
     if (Ptr<MahalanobisTransform> t = bank->getTransform()) {
         s.tensors.push_back({ p + "_mt_mean", t->getMean() });
         s.tensors.push_back({ p + "_mt_matrix", t->getTransform() });
@@ -92,12 +98,18 @@ Ptr<MemoryBank> importBank(const ModelState& s, const char* prefix, MemoryBank::
                                       describeMat(mean).c_str(), describeMat(matrix).c_str(), describeMat(*bank).c_str()));
         t = MahalanobisTransform::create(mean, matrix, tp);
     }
+    const Mat* coreset = s.tensor(p + "_coreset");
+    const Mat* sourceCount = s.tensor(p + "_source_count");   // both absent in models saved before update()
+    if (sourceCount && (sourceCount->total() != 1 || sourceCount->type() != CV_32S))
+        stateError(source, format("tensor '%s_source_count': expected one CV_32S value, found %s", prefix,
+                                  describeMat(*sourceCount).c_str()));
     const std::vector<uchar>* graph = s.graph(p);
     if (!graph && detail::resolveIndexType(bp.index, bank->rows, bp.autoIndexThreshold) == INDEX_HNSW)
         CV_LOG_WARNING(NULL, "UniSLAD model '" << source << "': bank '" << prefix << "' has no HNSW graph stored "
                        "(a model saved before the HNSW index, or with other parameters): building it now");
     try {
-        return MemoryBank::create(bp, *bank, t, graph ? *graph : std::vector<uchar>());
+        return MemoryBank::create(bp, *bank, t, graph ? *graph : std::vector<uchar>(), coreset ? *coreset : Mat(),
+                                  sourceCount ? sourceCount->at<int>(0) : 0);
     } catch (const cv::Exception& e) {
         stateError(source, std::string("bank '") + prefix + "': " + e.err);
     }
@@ -170,6 +182,11 @@ ModelState UniSLADImpl::exportState() const
     if (!d.globalFeatures.empty()) s.tensors.push_back({ "global_image_features", d.globalFeatures });
     if (!d.classFeatures.empty()) s.tensors.push_back({ "class_features", d.classFeatures });
     s.tensors.push_back({ "calibration", stats_.toMat() });
+    const NominalScoreTensors nominal = NominalScoreTensors::pack(nominal_);
+    if (!nominal.patchLocal.empty()) s.tensors.push_back({ "calibration_patch_local", nominal.patchLocal });
+    if (!nominal.patchGlobal.empty()) s.tensors.push_back({ "calibration_patch_global", nominal.patchGlobal });
+    s.tensors.push_back({ "calibration_scores", nominal.scalars });
+    s.texts.push_back({ "training_images", std::to_string(trainingImages_) });
     s.tensors.push_back({ "threshold", Mat(1, 1, CV_32F, Scalar(threshold_)) });
     return s;
 }
@@ -243,6 +260,33 @@ void UniSLADImpl::importState(const ModelState& s, const std::string& source, in
     } catch (const cv::Exception& e) {
         stateError(source, "tensor 'calibration': " + e.err);
     }
+    // The calibration images' component scores, which update() adds to (absent in models saved before it).
+    std::vector<ComponentScores> nominal;
+    if (const Mat* scalars = s.tensor("calibration_scores")) {
+        NominalScoreTensors packed;
+        packed.scalars = *scalars;
+        for (const auto& map : { std::make_pair("calibration_patch_local", &packed.patchLocal),
+                                 std::make_pair("calibration_patch_global", &packed.patchGlobal) })
+            if (const Mat* stored = s.tensor(map.first))
+                *map.second = *stored;
+        try {
+            nominal = packed.unpack();
+        } catch (const cv::Exception& e) {
+            stateError(source, e.err);
+        }
+        if ((patches && p.useLocal && packed.patchLocal.empty()) || (patches && p.useGlobal && packed.patchGlobal.empty()))
+            stateError(source, "the calibration scores lack a patch map the parameters ask for");
+    }
+    int trainingImages = 0;
+    if (const String* count = s.text("training_images")) {
+        char* end = nullptr;
+        const long v = std::strtol(count->c_str(), &end, 10);
+        if (count->empty() || *end || v < 1 || v > INT_MAX)
+            stateError(source, "text 'training_images': expected a positive count, found '" + *count + "'");
+        trainingImages = (int)v;
+    } else if (!d.localFeatures.empty() || !d.globalFeatures.empty()) {
+        trainingImages = std::max(d.localFeatures.rows, d.globalFeatures.rows);
+    }
     const Mat& t = requireTensor(s, "threshold", source);
     if (t.total() != 1 || t.type() != CV_32F || !std::isfinite(t.at<float>(0)))
         stateError(source, "tensor 'threshold': expected one finite CV_32F value, found " + describeMat(t));
@@ -251,6 +295,8 @@ void UniSLADImpl::importState(const ModelState& s, const std::string& source, in
     params_ = p;
     model_ = m;
     stats_ = stats;
+    nominal_ = nominal;
+    trainingImages_ = trainingImages;
     threshold_ = t.at<float>(0);
     backbones_ = backbones;
     features_.release();

@@ -37,6 +37,22 @@ ImageDistributions ImageDistributions::fit(const Params& p, const FeatureSet& f,
     return d;
 }
 
+ImageDistributions ImageDistributions::extended(const Params& p, const FeatureSet& f) const
+{
+    ImageDistributions d;
+    const auto grow = [&](const Mat& stored, const Mat& added, Mat& all, Ptr<GaussianModel>& g) {
+        if (stored.empty())
+            return;
+        CV_Assert(added.rows == f.count && added.cols == stored.cols);
+        vconcat(stored, added, all);
+        g = fitGaussian(p, all);
+    };
+    grow(localFeatures, f.localImage, d.localFeatures, d.local);
+    grow(globalFeatures, f.globalImage, d.globalFeatures, d.global);
+    grow(classFeatures, f.cls, d.classFeatures, d.cls);
+    return d;
+}
+
 void ImageDistributions::score(const FeatureSet& f, int i, ComponentScores& c) const
 {
     if (local) {

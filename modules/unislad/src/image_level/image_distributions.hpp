@@ -26,6 +26,11 @@ struct ImageDistributions
     static ImageDistributions fit(const Params& params, const FeatureSet& features,
                                   const UniSLAD::ProgressCallback* progress);
 
+    /** These distributions with the features of more nominal images: the stored features and the new
+        ones, in that order, and the Gaussians fitted on them, as fit() on all the images fits them (the
+        Ledoit-Wolf shrinkage needs every sample, not only their mean and covariance). */
+    ImageDistributions extended(const Params& params, const FeatureSet& features) const;
+
     /** One Gaussian of nominal features x (N × D) with the shrinkage Params gives (deterministic). */
     static Ptr<GaussianModel> fitGaussian(const Params& params, const Mat& x);
 

@@ -21,6 +21,10 @@ fit() selects the coreset F_p of the features, fits the transform on F_p, and in
 nearest() transforms the queries the same way and returns, per query, the distance (or inner product)
 to its nearest bank vector. The index is exact or HNSW as Params::index chooses for the bank's
 size; an HNSW bank's graph (getIndex(), HnswIndex::writeGraph()) restores it without a rebuild.
+extended() adds nominal features to a fitted bank (UniSLAD::update): the coreset is selected again
+over the kept coreset and the new features, so the bank never needs the features it was first fitted
+on. A bank whose indexed vectors are not its coreset (with the transform, or L2-normalised for
+INNER_PRODUCT) keeps the coreset as well for that, which doubles its memory.
 
 Thread safety: nearest() is const and may be called from several threads at once; fit() may not run
 alongside it.
@@ -79,8 +83,36 @@ public:
                                           const Ptr<MahalanobisTransform>& transform,
                                           const std::vector<uchar>& graph);
 
+    /** @brief A bank restored from its full state, which extended() can grow.
+    @param params the parameters it was built with
+    @param bank the transformed coreset, n × d CV_32F
+    @param transform the fitted transform; empty when params.mahalanobis is false
+    @param graph see the overload above
+    @param coreset the coreset before the transform (getCoreset()), n × d CV_32F; empty where it is the
+    bank itself (no transform, L2 metric) or where the bank need not grow (extended() then raises)
+    @param sourceCount the number of features the bank was selected from (getSourceCount()); 0:
+    unknown, taken as round(n / params.coresetRatio)
+    */
+    CV_WRAP static Ptr<MemoryBank> create(const Params& params, InputArray bank,
+                                          const Ptr<MahalanobisTransform>& transform,
+                                          const std::vector<uchar>& graph, InputArray coreset, int sourceCount);
+
     /** @brief Builds the bank from nominal features, N × d CV_32F (N >= 2 with the transform). */
     CV_WRAP virtual void fit(InputArray features) = 0;
+
+    /** @brief A new bank: this one with more nominal features (this bank is not changed).
+
+    The coreset is selected again (Eq. 5, same seed and projection) over this bank's coreset
+    (getCoreset()) followed by the new features, keeping as many vectors as fit() keeps of all
+    getSourceCount() + N features: max(1, round(coresetRatio · (getSourceCount() + N))), at most all of
+    them. The transform is fitted again on the new coreset and the index built again. Every feature
+    the bank was fitted on was within the old coverage radius r of the old coreset, so the new bank
+    covers all of them within r + r', r' the radius of the new selection over its input; a full fit on
+    all features selects from all of them and covers them within its own radius (of the same order,
+    measured in BENCHMARKS.md, "Adding images to a model").
+    @param features new nominal features, N × d CV_32F, N >= 1, d = dims()
+    @return the grown bank; its getCoresetIndices() are rows of [getCoreset(); features] */
+    CV_WRAP virtual Ptr<MemoryBank> extended(InputArray features) const = 0;
 
     /** @brief Distance from each query to its nearest bank vector (for INNER_PRODUCT: the largest
         inner product). queries: M × d CV_32F; distances: M × 1 CV_32F. */
@@ -93,6 +125,11 @@ public:
     CV_WRAP virtual Mat getBank() const = 0;                           //!< the indexed vectors
     CV_WRAP virtual Ptr<MahalanobisTransform> getTransform() const = 0; //!< empty without MT
     CV_WRAP virtual std::vector<int> getCoresetIndices() const = 0;    //!< rows of fit()'s input kept, ascending
+    //! The coreset before the transform (the bank itself without it, for L2); empty where a restored bank
+    //! was given none.
+    CV_WRAP virtual Mat getCoreset() const = 0;
+    //! The number of features the coreset was selected from: fit()'s rows, plus those of every extended().
+    CV_WRAP virtual int getSourceCount() const = 0;
     CV_WRAP virtual Params getParams() const = 0;
     //! The index searched (exact or HnswIndex, as params.index chose for this bank's size); empty before fit().
     CV_WRAP virtual Ptr<NearestNeighborIndex> getIndex() const = 0;
