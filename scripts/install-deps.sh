@@ -17,6 +17,7 @@ packages=(
   libgtest-dev googletest  # unit tests
   libbenchmark-dev         # perf/
   python3 python3-numpy    # fixtures and reference implementations used by the tests
+  python3-dev pybind11-dev python3-opencv   # the Python module (python/) and its test
   # The GStreamer element (plugin/) and its tests: development files, gst-launch/gst-inspect, the elements
   # the pipelines use (videoconvert: base; multifilesrc, pngdec: good; parsers for video files: bad),
   # aravissrc (libaravis-0.8-0) and Aravis' fake GigE Vision camera (aravis-tools).
@@ -28,7 +29,7 @@ packages=(
 if [[ "${1:-}" == "--models" || "${1:-}" == "--demo" ]]; then
   packages+=(python3-onnx)
   if [[ "${1:-}" == "--models" ]]; then
-    packages+=(python3-torch python3-torchvision libopenblas0-pthread python3-opencv)
+    packages+=(python3-torch python3-torchvision libopenblas0-pthread)
     packages+=(python3-scipy)   # only to regenerate the metrics fixture (modules/unislad/test/fixtures)
   fi
   # Node.js + npm (>= 18) fetch nsfwjs and run the TensorFlow.js reference. A machine that already has
