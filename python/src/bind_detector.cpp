@@ -86,6 +86,12 @@ void bindDetector(py::module_& m)
              "images"_a, "calibrationImages"_a = py::none(), "progress"_a = py::none(), nogil,
              "Fits on nominal images, calibrating on calibrationImages when given (else on held-out training "
              "images); progress(stage, done, total) is called as it goes.")
+        .def("update", [](UniSLAD& d, const Images& images, const ProgressCallback& progress) { d.update(images.mats, progress); },
+             "images"_a, "progress"_a = py::none(), nogil,
+             "Adds nominal images to a fitted or loaded detector (its banks, Gaussians, calibration and threshold); "
+             "progress(stage, done, total) is called as it goes.")
+        .def("getTrainingImageCount", &UniSLAD::getTrainingImageCount,
+             "The nominal images the detector rests on: fit()'s plus every update()'s.")
 
         .def("predict", [](const UniSLAD& d, const Image& image) { return d.predict(image.mat); }, "image"_a, nogil,
              "The anomaly score S of one image.")

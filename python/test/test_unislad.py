@@ -198,6 +198,23 @@ class UniSLADTest(unittest.TestCase):
         loaded.setThreshold(1.5)
         self.assertEqual(loaded.getThreshold(), 1.5)
 
+    def test_update_adds_images_as_in_cpp(self):
+        # The same update from Python and from the loaded model file give the same detector, and the
+        # loaded model's update releases the GIL like fit (a progress callback still runs).
+        loaded = unislad.UniSLAD.load(self.model)
+        self.assertEqual(loaded.getTrainingImageCount(), 12)
+        stages = []
+        loaded.update(self.good, progress=lambda *a: stages.append(a))
+        self.assertEqual(stages[-1], ("done", 1, 1))
+        self.assertEqual(loaded.getTrainingImageCount(), 16)
+        again = unislad.UniSLAD.load(self.model)
+        again.update(self.good)
+        self.assertEqual(again.predictBatch(self.bad), loaded.predictBatch(self.bad))
+        self.assertEqual(again.getThreshold(), loaded.getThreshold())
+        with self.assertRaises(unislad.error) as e:
+            unislad.UniSLAD.create(small_params()).update(self.good)
+        self.assertIn("not fitted", str(e.exception))
+
     def test_library_errors_raise_unislad_error(self):
         self.assertTrue(issubclass(unislad.error, RuntimeError))
         with self.assertRaises(unislad.error) as e:
