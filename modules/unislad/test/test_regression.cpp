@@ -140,4 +140,24 @@ TEST(UniSLAD_Regression, model_file_of_the_recorded_version_loads_and_scores_the
     EXPECT_TRUE(again == recorded) << again.size() << " vs " << recorded.size() << " bytes";
 }
 
+// A model written before update() existed (no calibration scores, no bank coresets): it loads, scores as
+// recorded, is written again byte for byte, and update() asks for a new fit instead of guessing.
+TEST(UniSLAD_Regression, model_file_from_before_update_loads_and_asks_for_a_fit_to_grow)
+{
+    InDataFolder here;
+    const FileStorage fs("regression/regression.json", FileStorage::READ);
+    ASSERT_TRUE(fs.isOpened());
+    const Ptr<UniSLAD> d = UniSLAD::load("regression/tiny_holdout_before_update.unislad");
+    expectRecordedResults(*d, recordedCase(fs, "holdout"));
+    const std::string path = cv::tempfile(".unislad");
+    d->save(path);
+    const std::vector<unsigned char> again = fileBytes(path), recorded = fileBytes("regression/tiny_holdout_before_update.unislad");
+    std::remove(path.c_str());
+    EXPECT_TRUE(again == recorded) << again.size() << " vs " << recorded.size() << " bytes";
+    EXPECT_EQ(14, d->getTrainingImageCount());   // unrecorded there: the rows of the image-level features
+    RNG rng(1);
+    UNISLAD_EXPECT_THROW_MSG(d->update(std::vector<Mat>{ tinySampleImage(rng) }), "UniSLAD::update",
+                             "calibration scores", "fit it again");
+}
+
 }} // namespace opencv_test::<anonymous>

@@ -55,18 +55,21 @@ const Mat& requireTensor(const ModelState& s, const String& name, const std::str
     return *m;
 }
 
-/** A bank's tensors: <prefix>_bank, <prefix>_source_count, with MT <prefix>_mt_mean, <prefix>_mt_matrix,
-    and <prefix>_coreset where the bank indexes other vectors than its coreset (see MemoryBank). */
-void exportBank(ModelState& s, const char* prefix, const Ptr<MemoryBank>& bank)
+/** A bank's tensors: <prefix>_bank, with MT <prefix>_mt_mean, <prefix>_mt_matrix; for a model that
+    update() can grow (growable), <prefix>_source_count and, where the bank indexes other vectors than
+    its coreset (see MemoryBank), <prefix>_coreset. */
+void exportBank(ModelState& s, const char* prefix, const Ptr<MemoryBank>& bank, bool growable)
 {
     if (!bank)
         return;
     const std::string p = prefix;
     s.tensors.push_back({ p + "_bank", bank->getBank() });
-    s.tensors.push_back({ p + "_source_count", Mat(1, 1, CV_32S, Scalar(bank->getSourceCount())) });
     const Mat coreset = bank->getCoreset();
-    if (!coreset.empty() && coreset.data != bank->getBank().data)
-        s.tensors.push_back({ p + "_coreset", coreset });
+    if (growable) {
+        s.tensors.push_back({ p + "_source_count", Mat(1, 1, CV_32S, Scalar(bank->getSourceCount())) });
+        if (!coreset.empty() && coreset.data != bank->getBank().data)
+            s.tensors.push_back({ p + "_coreset", coreset });
+    }
     if (Ptr<MahalanobisTransform> t = bank->getTransform()) {
         s.tensors.push_back({ p + "_mt_mean", t->getMean() });
         s.tensors.push_back({ p + "_mt_matrix", t->getTransform() });
@@ -173,20 +176,25 @@ ModelState UniSLADImpl::exportState() const
         s.texts.push_back({ format("backbone%d_manifest", (int)i), backbones_[i].first });
         s.texts.push_back({ format("backbone%d_sha256", (int)i), backbones_[i].second });
     }
+    // What update() needs is written only where it can grow the model: a model loaded from a file written
+    // before update() existed is saved again as it was.
+    const bool growable = !nominal_.empty();
     const PatchBanks& banks = model_.banks;
-    exportBank(s, "local", banks.local);
-    exportBank(s, "global", banks.global);
-    exportBank(s, "class", banks.cls);
+    exportBank(s, "local", banks.local, growable);
+    exportBank(s, "global", banks.global, growable);
+    exportBank(s, "class", banks.cls, growable);
     const ImageDistributions& d = model_.distributions;
     if (!d.localFeatures.empty()) s.tensors.push_back({ "local_image_features", d.localFeatures });
     if (!d.globalFeatures.empty()) s.tensors.push_back({ "global_image_features", d.globalFeatures });
     if (!d.classFeatures.empty()) s.tensors.push_back({ "class_features", d.classFeatures });
     s.tensors.push_back({ "calibration", stats_.toMat() });
-    const NominalScoreTensors nominal = NominalScoreTensors::pack(nominal_);
-    if (!nominal.patchLocal.empty()) s.tensors.push_back({ "calibration_patch_local", nominal.patchLocal });
-    if (!nominal.patchGlobal.empty()) s.tensors.push_back({ "calibration_patch_global", nominal.patchGlobal });
-    s.tensors.push_back({ "calibration_scores", nominal.scalars });
-    s.texts.push_back({ "training_images", std::to_string(trainingImages_) });
+    if (growable) {
+        const NominalScoreTensors nominal = NominalScoreTensors::pack(nominal_);
+        if (!nominal.patchLocal.empty()) s.tensors.push_back({ "calibration_patch_local", nominal.patchLocal });
+        if (!nominal.patchGlobal.empty()) s.tensors.push_back({ "calibration_patch_global", nominal.patchGlobal });
+        s.tensors.push_back({ "calibration_scores", nominal.scalars });
+        s.texts.push_back({ "training_images", std::to_string(trainingImages_) });
+    }
     s.tensors.push_back({ "threshold", Mat(1, 1, CV_32F, Scalar(threshold_)) });
     return s;
 }
