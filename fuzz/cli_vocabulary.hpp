@@ -79,6 +79,7 @@ inline const std::vector<CommandSpec>& commandSpecs()
         std::vector<CommandSpec> s;
         s.push_back({"fit", with({{"train t", true, 0, "", false},
                                   {"calib", true, 0, "", false},
+                                  {"append", true, 0, "", false},
                                   {"model m", true, 0, "", true},
                                   {"force", false, 0, "", false}},
                                  true)});
