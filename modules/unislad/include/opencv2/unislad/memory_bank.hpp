@@ -108,8 +108,8 @@ public:
     them. The transform is fitted again on the new coreset and the index built again. Every feature
     the bank was fitted on was within the old coverage radius r of the old coreset, so the new bank
     covers all of them within r + r', r' the radius of the new selection over its input; a full fit on
-    all features selects from all of them and covers them within its own radius (of the same order,
-    measured in BENCHMARKS.md, "Adding images to a model").
+    all features selects from all of them and covers them within its own radius (of the same order:
+    test_memory_bank.cpp; the detector's accuracy either way: BENCHMARKS.md, "Adding images to a model").
     @param features new nominal features, N × d CV_32F, N >= 1, d = dims()
     @return the grown bank; its getCoresetIndices() are rows of [getCoreset(); features] */
     CV_WRAP virtual Ptr<MemoryBank> extended(InputArray features) const = 0;
