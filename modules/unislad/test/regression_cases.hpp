@@ -73,11 +73,7 @@ inline std::vector<Case> cases()
 
 inline std::vector<cv::Mat> images(int n, bool anomalous, uint64_t seed)
 {
-    cv::RNG rng(seed);
-    std::vector<cv::Mat> v;
-    for (int i = 0; i < n; ++i)
-        v.push_back(tinySampleImage(rng, anomalous));
-    return v;
+    return tinySampleImages(n, anomalous, seed);
 }
 
 inline std::vector<cv::Mat> trainImages() { return images(14, false, 11); }

@@ -22,16 +22,6 @@ Mat clustered(int n, int d, uint64 seed)
     return x;
 }
 
-/** max over the rows of x of the distance to the nearest row of centres, by brute force. */
-double coverage(const Mat& x, const Mat& centres)
-{
-    Mat d, idx;
-    batchDistance(x, centres, d, CV_32F, idx, NORM_L2, 1);
-    double r = 0;
-    minMaxLoc(d, nullptr, &r);
-    return r;
-}
-
 Mat rowsOf(const Mat& x, const std::vector<int>& rows)
 {
     Mat out((int)rows.size(), x.cols, x.type());
@@ -83,7 +73,7 @@ TEST(UniSLAD_MemoryBank, extended_keeps_the_ratio_of_all_features_within_the_cov
         bank->fit(a);
         Mat seen = a;
         // Every feature seen so far lies within `bound` of the bank's coreset.
-        double bound = coverage(a, bank->getCoreset());
+        double bound = bruteForceCoverage(a, bank->getCoreset());
         for (const Mat& more : { b, c }) {
             Mat pool;
             vconcat(bank->getCoreset(), more, pool);
@@ -93,17 +83,17 @@ TEST(UniSLAD_MemoryBank, extended_keeps_the_ratio_of_all_features_within_the_cov
             EXPECT_EQ(cvRound(0.1 * seen.rows), grown->size());
             // The new coreset is rows of [old coreset; new features], the ones its indices name.
             EXPECT_EQ(0, cv::norm(rowsOf(pool, grown->getCoresetIndices()), grown->getCoreset(), NORM_INF));
-            const double selected = coverage(pool, grown->getCoreset());
+            const double selected = bruteForceCoverage(pool, grown->getCoreset());
             bound += selected;
-            EXPECT_LE(coverage(seen, grown->getCoreset()), bound * (1 + 1e-5));
-            EXPECT_LE(coverage(more, grown->getCoreset()), selected * (1 + 1e-5));
+            EXPECT_LE(bruteForceCoverage(seen, grown->getCoreset()), bound * (1 + 1e-5));
+            EXPECT_LE(bruteForceCoverage(more, grown->getCoreset()), selected * (1 + 1e-5));
             bank = grown;
         }
         // Against a full fit on all the features: the same size, a radius of the same order.
         Ptr<MemoryBank> full = MemoryBank::create(p);
         full->fit(seen);
         EXPECT_EQ(full->size(), bank->size());
-        EXPECT_LE(coverage(seen, bank->getCoreset()), 2.0 * coverage(seen, full->getCoreset()));
+        EXPECT_LE(bruteForceCoverage(seen, bank->getCoreset()), 2.0 * bruteForceCoverage(seen, full->getCoreset()));
     }
 }
 

@@ -76,6 +76,17 @@ inline cv::uniSLAD::Params tinyDetectorParams()
     return ::tinyDetectorParams(unisladFixturePath("tiny_backbone.yml"));
 }
 
+/** Coverage radius by brute force (cv::batchDistance, independent of coresetCoverageRadius): the
+    largest distance from a row of x to its nearest row of centres. */
+inline double bruteForceCoverage(const Mat& x, const Mat& centres)
+{
+    Mat d, idx;
+    cv::batchDistance(x, centres, d, CV_32F, idx, NORM_L2, 1);
+    double r = 0;
+    cv::minMaxLoc(d, nullptr, &r);
+    return r;
+}
+
 /** Runs `stmt` and expects a cv::Exception whose message contains every one of `fragments`. */
 #define UNISLAD_EXPECT_THROW_MSG(stmt, ...)                                                  \
     do {                                                                                     \

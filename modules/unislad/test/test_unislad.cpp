@@ -18,15 +18,6 @@ namespace opencv_test { namespace {
 
 using namespace cv::uniSLAD;
 
-std::vector<Mat> samples(int n, bool anomalous, uint64 seed)
-{
-    RNG rng(seed);
-    std::vector<Mat> v;
-    for (int i = 0; i < n; ++i)
-        v.push_back(tinySampleImage(rng, anomalous));
-    return v;
-}
-
 std::vector<uchar> fileBytes(const std::string& path)
 {
     std::ifstream in(path, std::ios::binary);
@@ -39,7 +30,7 @@ protected:
     static void SetUpTestCase()
     {
         detector = UniSLAD::create(tinyDetectorParams());
-        detector->fit(samples(24, false, 1));
+        detector->fit(tinySampleImages(24, false, 1));
     }
     static void TearDownTestCase() { detector.release(); }
     static Ptr<UniSLAD> detector;
@@ -49,7 +40,7 @@ Ptr<UniSLAD> UniSLAD_Detector::detector;
 TEST_F(UniSLAD_Detector, detect_gives_map_components_and_separates)
 {
     ASSERT_FALSE(detector->empty());
-    const std::vector<Mat> good = samples(12, false, 2), bad = samples(12, true, 3);
+    const std::vector<Mat> good = tinySampleImages(12, false, 2), bad = tinySampleImages(12, true, 3);
     std::vector<float> scores;
     std::vector<int> labels;
     for (int k = 0; k < 2; ++k)
@@ -72,7 +63,7 @@ TEST_F(UniSLAD_Detector, detect_gives_map_components_and_separates)
 
 TEST_F(UniSLAD_Detector, anomaly_map_peaks_at_the_defect)
 {
-    Mat img = samples(1, false, 5)[0];
+    Mat img = tinySampleImages(1, false, 5)[0];
     circle(img, Point(38, 10), 5, Scalar(255, 255, 255), -1);
     const Result r = detector->detect(img);
     Point peak;
@@ -82,7 +73,7 @@ TEST_F(UniSLAD_Detector, anomaly_map_peaks_at_the_defect)
 
 TEST_F(UniSLAD_Detector, batch_equals_single_and_threads_equal_serial)
 {
-    const std::vector<Mat> imgs = samples(6, true, 7);
+    const std::vector<Mat> imgs = tinySampleImages(6, true, 7);
     const std::vector<float> batch = detector->predictBatch(imgs);
     std::vector<float> serial;
     for (const Mat& m : imgs)
@@ -106,7 +97,7 @@ TEST_F(UniSLAD_Detector, save_load_round_trip_is_bitwise)
     const std::string path = cv::tempfile(".unislad");
     detector->save(path);
     Ptr<UniSLAD> loaded = UniSLAD::load(path);
-    const std::vector<Mat> imgs = samples(5, true, 9);
+    const std::vector<Mat> imgs = tinySampleImages(5, true, 9);
     EXPECT_EQ(detector->predictBatch(imgs), loaded->predictBatch(imgs));
     EXPECT_EQ(detector->getThreshold(), loaded->getThreshold());
     const Result a = detector->detect(imgs[0]), b = loaded->detect(imgs[0]);
@@ -128,7 +119,7 @@ TEST_F(UniSLAD_Detector, load_overrides_the_backend)
     EXPECT_EQ(COMPUTE_CUDA, cuda->getParams().backend);
     EXPECT_EQ(COMPUTE_CPU, cpu->getParams().backend);
     EXPECT_EQ(detector->getParams().backend, UniSLAD::load(path)->getParams().backend);
-    const std::vector<Mat> imgs = samples(2, true, 10);
+    const std::vector<Mat> imgs = tinySampleImages(2, true, 10);
     EXPECT_EQ(detector->predictBatch(imgs), cpu->predictBatch(imgs));
     UNISLAD_EXPECT_THROW_MSG(UniSLAD::load(path, 7), "UniSLAD::load", "backend", "found 7");
     std::remove(path.c_str());
@@ -166,7 +157,7 @@ TEST_F(UniSLAD_Detector, algorithm_filestorage_round_trip)
     detector->cv::Algorithm::save(path);
     Ptr<UniSLAD> loaded = Algorithm::load<UniSLAD>(path);
     ASSERT_FALSE(loaded.empty());
-    const std::vector<Mat> imgs = samples(3, false, 11);
+    const std::vector<Mat> imgs = tinySampleImages(3, false, 11);
     EXPECT_EQ(detector->predictBatch(imgs), loaded->predictBatch(imgs));
     std::remove(path.c_str());
 }
@@ -178,7 +169,7 @@ TEST_F(UniSLAD_Detector, threshold_is_settable)
     detector->save(path);
     copy = UniSLAD::load(path);
     std::remove(path.c_str());
-    const Mat img = samples(1, false, 12)[0];
+    const Mat img = tinySampleImages(1, false, 12)[0];
     copy->setThreshold(-1e9f);
     EXPECT_TRUE(copy->detect(img).isAnomaly);
     copy->setThreshold(1e9f);
@@ -188,7 +179,7 @@ TEST_F(UniSLAD_Detector, threshold_is_settable)
 
 TEST(UniSLAD_DetectorFit, same_seed_gives_identical_model_files)
 {
-    const std::vector<Mat> train = samples(10, false, 21);
+    const std::vector<Mat> train = tinySampleImages(10, false, 21);
     std::vector<std::string> paths;
     for (int run = 0; run < 2; ++run) {
         Ptr<UniSLAD> d = UniSLAD::create(tinyDetectorParams());
@@ -203,7 +194,7 @@ TEST(UniSLAD_DetectorFit, same_seed_gives_identical_model_files)
 
 TEST(UniSLAD_DetectorFit, calibration_images_progress_raw_mode_and_ablations)
 {
-    const std::vector<Mat> train = samples(10, false, 31), cal = samples(4, false, 32);
+    const std::vector<Mat> train = tinySampleImages(10, false, 31), cal = tinySampleImages(4, false, 32);
     std::vector<std::string> stages;
     Ptr<UniSLAD> d = UniSLAD::create(tinyDetectorParams());
     d->fit(train, cal, [&](const String& stage, int, int) {
@@ -235,11 +226,11 @@ TEST(UniSLAD_DetectorFit, few_training_images_give_finite_scores_and_threshold)
     // Without calibration images, 4 to 12 training images are cross-calibrated (every image held out
     // once): the threshold and the scores stay on the calibrated scale, not at 1e22 as a single
     // held-out image made them.
-    const std::vector<Mat> good = samples(8, false, 21), bad = samples(8, true, 22);
+    const std::vector<Mat> good = tinySampleImages(8, false, 21), bad = tinySampleImages(8, true, 22);
     for (int n : { 4, 5, 6, 8, 12 }) {
         SCOPED_TRACE(n);
         Ptr<UniSLAD> d = UniSLAD::create(tinyDetectorParams());
-        d->fit(samples(n, false, 20));
+        d->fit(tinySampleImages(n, false, 20));
         const float t = d->getThreshold();
         EXPECT_TRUE(std::isfinite(t));
         EXPECT_LT(std::abs(t), 50.f);
@@ -259,9 +250,9 @@ TEST(UniSLAD_DetectorFit, copies_of_one_calibration_image_are_refused)
 {
     // No spread to standardise by: refused with a message that says why, and the detector keeps its
     // previous state.
-    const Mat one = samples(1, false, 30)[0];
+    const Mat one = tinySampleImages(1, false, 30)[0];
     Ptr<UniSLAD> d = UniSLAD::create(tinyDetectorParams());
-    UNISLAD_EXPECT_THROW_MSG(d->fit(samples(8, false, 31), std::vector<Mat>{ one, one.clone(), one.clone() }),
+    UNISLAD_EXPECT_THROW_MSG(d->fit(tinySampleImages(8, false, 31), std::vector<Mat>{ one, one.clone(), one.clone() }),
                              "3 calibration scores", "all alike", "copies of one image");
     EXPECT_TRUE(d->empty());
 }
@@ -270,13 +261,13 @@ TEST(UniSLAD_DetectorFit, errors)
 {
     Ptr<UniSLAD> d = UniSLAD::create(tinyDetectorParams());
     EXPECT_TRUE(d->empty());
-    UNISLAD_EXPECT_THROW_MSG(d->predict(samples(1, false, 1)[0]), "not fitted");
+    UNISLAD_EXPECT_THROW_MSG(d->predict(tinySampleImages(1, false, 1)[0]), "not fitted");
     UNISLAD_EXPECT_THROW_MSG(d->save(cv::tempfile(".unislad")), "not fitted");
     UNISLAD_EXPECT_THROW_MSG(d->fit(std::vector<Mat>{}), "images", "at least one image");
-    UNISLAD_EXPECT_THROW_MSG(d->fit(samples(3, false, 1)), "at least 4 nominal images", "found 3");
-    UNISLAD_EXPECT_THROW_MSG(d->fit(samples(8, false, 1), samples(2, false, 2)), "calibrationImages",
+    UNISLAD_EXPECT_THROW_MSG(d->fit(tinySampleImages(3, false, 1)), "at least 4 nominal images", "found 3");
+    UNISLAD_EXPECT_THROW_MSG(d->fit(tinySampleImages(8, false, 1), tinySampleImages(2, false, 2)), "calibrationImages",
                              "at least 3 nominal images", "found 2");
-    std::vector<Mat> withBad = samples(4, false, 1);
+    std::vector<Mat> withBad = tinySampleImages(4, false, 1);
     withBad[2] = Mat(4, 4, CV_8UC3, Scalar::all(0));
     UNISLAD_EXPECT_THROW_MSG(d->fit(withBad), "images[2]", "at least 8x8");
     Params p = tinyDetectorParams();
@@ -300,7 +291,7 @@ TEST(UniSLAD_DetectorFit, load_checks_the_backbone)
     Params p = tinyDetectorParams();
     p.localManifest = dir + "/tiny_backbone.yml";
     Ptr<UniSLAD> d = UniSLAD::create(p);
-    d->fit(samples(6, false, 41));
+    d->fit(tinySampleImages(6, false, 41));
     const std::string model = dir + "/model.unislad";
     d->save(model);
     EXPECT_NO_THROW(UniSLAD::load(model));

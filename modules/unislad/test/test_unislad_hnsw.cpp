@@ -25,15 +25,6 @@ Params tinyHnswParams()
     return p;
 }
 
-std::vector<Mat> images(int n, bool anomalous, uint64 seed)
-{
-    RNG rng(seed);
-    std::vector<Mat> v;
-    for (int i = 0; i < n; ++i)
-        v.push_back(tinySampleImage(rng, anomalous));
-    return v;
-}
-
 TEST(UniSLAD_HnswBank, index_choice_and_restore_from_graph)
 {
     Mat features(600, 12, CV_32F);
@@ -87,7 +78,7 @@ TEST(UniSLAD_HnswBank, index_choice_and_restore_from_graph)
 TEST(UniSLAD_HnswBank, detector_stores_the_graph_and_loads_it_without_rebuild)
 {
     Ptr<UniSLAD> detector = UniSLAD::create(tinyHnswParams());
-    detector->fit(images(10, false, 5));
+    detector->fit(tinySampleImages(10, false, 5));
     const auto* impl = dynamic_cast<const cv::uniSLAD::detail::UniSLADImpl*>(detector.get());
     ASSERT_TRUE(impl != nullptr);
     ASSERT_FALSE(impl->fittedModel().banks.local->getIndex().dynamicCast<HnswIndex>().empty());
@@ -109,7 +100,7 @@ TEST(UniSLAD_HnswBank, detector_stores_the_graph_and_loads_it_without_rebuild)
     std::vector<uchar> reloaded;
     loadedImpl->fittedModel().banks.local->getIndex().dynamicCast<HnswIndex>()->writeGraph(reloaded);
     EXPECT_TRUE(reloaded == saved);   // the same graph, not a rebuilt one
-    const std::vector<Mat> test = images(4, true, 9);
+    const std::vector<Mat> test = tinySampleImages(4, true, 9);
     EXPECT_EQ(detector->predictBatch(test), loaded->predictBatch(test));
 
     // cv::FileStorage keeps the graphs too.
@@ -123,10 +114,10 @@ TEST(UniSLAD_HnswBank, detector_stores_the_graph_and_loads_it_without_rebuild)
 
     Params bad = tinyHnswParams();
     bad.hnswM = 1;
-    UNISLAD_EXPECT_THROW_MSG(UniSLAD::create(bad)->fit(images(4, false, 1)), "params.hnswM: expected a value in [2, 2048], found 1");
+    UNISLAD_EXPECT_THROW_MSG(UniSLAD::create(bad)->fit(tinySampleImages(4, false, 1)), "params.hnswM: expected a value in [2, 2048], found 1");
     bad = tinyHnswParams();
     bad.index = 9;
-    UNISLAD_EXPECT_THROW_MSG(UniSLAD::create(bad)->fit(images(4, false, 1)), "params.index");
+    UNISLAD_EXPECT_THROW_MSG(UniSLAD::create(bad)->fit(tinySampleImages(4, false, 1)), "params.index");
 }
 
 }} // namespace opencv_test

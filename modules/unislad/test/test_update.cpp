@@ -11,29 +11,10 @@ namespace opencv_test { namespace {
 
 using namespace cv::uniSLAD;
 
-std::vector<Mat> images(int n, bool anomalous, uint64 seed)
-{
-    RNG rng(seed);
-    std::vector<Mat> v;
-    for (int i = 0; i < n; ++i)
-        v.push_back(tinySampleImage(rng, anomalous));
-    return v;
-}
-
 std::vector<Mat> concat(std::vector<Mat> a, const std::vector<Mat>& b)
 {
     a.insert(a.end(), b.begin(), b.end());
     return a;
-}
-
-/** max over the rows of x of the distance to the nearest row of centres, by brute force. */
-double coverage(const Mat& x, const Mat& centres)
-{
-    Mat d, idx;
-    batchDistance(x, centres, d, CV_32F, idx, NORM_L2, 1);
-    double r = 0;
-    minMaxLoc(d, nullptr, &r);
-    return r;
 }
 
 cv::uniSLAD::detail::UniSLADImpl& impl(const Ptr<UniSLAD>& d)
@@ -43,7 +24,7 @@ cv::uniSLAD::detail::UniSLADImpl& impl(const Ptr<UniSLAD>& d)
 
 TEST(UniSLAD_Update, equals_a_fit_on_all_images_where_it_can)
 {
-    const std::vector<Mat> a = images(12, false, 11), b = images(6, false, 12), c = images(5, false, 13);
+    const std::vector<Mat> a = tinySampleImages(12, false, 11), b = tinySampleImages(6, false, 12), c = tinySampleImages(5, false, 13);
     const std::vector<Mat> all = concat(concat(a, b), c);
     Ptr<UniSLAD> grown = UniSLAD::create(tinyDetectorParams()), full = UniSLAD::create(tinyDetectorParams());
     grown->fit(a);
@@ -52,7 +33,7 @@ TEST(UniSLAD_Update, equals_a_fit_on_all_images_where_it_can)
     // The local bank before growing, and the features of the images it was fitted on.
     const Ptr<MemoryBank> localBefore = impl(grown).fittedModel().banks.local;
     const Mat localA = impl(grown).extract(a).local;
-    const double radiusA = coverage(localA, localBefore->getCoreset());
+    const double radiusA = bruteForceCoverage(localA, localBefore->getCoreset());
 
     std::vector<String> stages;
     grown->update(b, [&](const String& stage, int, int) { stages.push_back(stage); });
@@ -80,7 +61,7 @@ TEST(UniSLAD_Update, equals_a_fit_on_all_images_where_it_can)
         EXPECT_LE(relDiff(pair.first->getCovariance(), pair.second->getCovariance()), 1e-4);
         EXPECT_NEAR(pair.first->shrinkage(), pair.second->shrinkage(), 1e-5);
     }
-    const std::vector<Mat> probe = images(4, true, 14);
+    const std::vector<Mat> probe = tinySampleImages(4, true, 14);
     const cv::uniSLAD::detail::FeatureSet fp = impl(full).extract(probe);
     for (int i = 0; i < fp.count; ++i) {
         const cv::uniSLAD::detail::ComponentScores sg = impl(grown).components(fp, i), sf = impl(full).components(fp, i);
@@ -100,15 +81,16 @@ TEST(UniSLAD_Update, equals_a_fit_on_all_images_where_it_can)
     vconcat(localBefore->getCoreset(), localB, pool1);
     const Ptr<MemoryBank> afterB = localBefore->extended(localB);
     vconcat(afterB->getCoreset(), localC, pool2);
-    const double bound = radiusA + coverage(pool1, afterB->getCoreset()) + coverage(pool2, local->getCoreset());
+    const double bound = radiusA + bruteForceCoverage(pool1, afterB->getCoreset())
+                       + bruteForceCoverage(pool2, local->getCoreset());
     EXPECT_EQ(0, cv::norm(afterB->extended(localC)->getBank(), local->getBank(), NORM_INF));
-    EXPECT_LE(coverage(localAll, local->getCoreset()), bound * (1 + 1e-5));
+    EXPECT_LE(bruteForceCoverage(localAll, local->getCoreset()), bound * (1 + 1e-5));
 
     // Still a detector: it separates good from anomalous images.
     std::vector<float> scores;
     std::vector<int> labels;
     for (int k = 0; k < 2; ++k)
-        for (const Mat& img : images(10, k == 1, 15 + k)) {
+        for (const Mat& img : tinySampleImages(10, k == 1, 15 + k)) {
             scores.push_back(grown->predict(img));
             labels.push_back(k);
         }
@@ -117,7 +99,7 @@ TEST(UniSLAD_Update, equals_a_fit_on_all_images_where_it_can)
 
 TEST(UniSLAD_Update, through_a_model_file_as_in_memory)
 {
-    const std::vector<Mat> a = images(10, false, 21), b = images(4, false, 22), c = images(4, false, 23);
+    const std::vector<Mat> a = tinySampleImages(10, false, 21), b = tinySampleImages(4, false, 22), c = tinySampleImages(4, false, 23);
     Ptr<UniSLAD> direct = UniSLAD::create(tinyDetectorParams());
     direct->fit(a);
     const std::string path = cv::tempfile(".unislad");
@@ -133,7 +115,7 @@ TEST(UniSLAD_Update, through_a_model_file_as_in_memory)
     direct->update(c);
     reloaded->update(c);
     EXPECT_EQ(direct->getThreshold(), reloaded->getThreshold());
-    for (const Mat& img : images(4, true, 24))
+    for (const Mat& img : tinySampleImages(4, true, 24))
         EXPECT_EQ(direct->predict(img), reloaded->predict(img));
     std::remove(path.c_str());
     std::remove((path + ".b").c_str());
@@ -142,17 +124,17 @@ TEST(UniSLAD_Update, through_a_model_file_as_in_memory)
 TEST(UniSLAD_Update, errors_leave_the_detector_as_it_was)
 {
     Ptr<UniSLAD> d = UniSLAD::create(tinyDetectorParams());
-    UNISLAD_EXPECT_THROW_MSG(d->update(images(2, false, 31)), "UniSLAD::update", "not fitted");
-    d->fit(images(8, false, 32));
-    const std::vector<Mat> probe = images(3, true, 33);
+    UNISLAD_EXPECT_THROW_MSG(d->update(tinySampleImages(2, false, 31)), "UniSLAD::update", "not fitted");
+    d->fit(tinySampleImages(8, false, 32));
+    const std::vector<Mat> probe = tinySampleImages(3, true, 33);
     const std::vector<float> before = d->predictBatch(probe);
     const float threshold = d->getThreshold();
     UNISLAD_EXPECT_THROW_MSG(d->update(std::vector<Mat>()), "UniSLAD::update", "images", "at least one");
-    std::vector<Mat> bad = images(3, false, 34);
+    std::vector<Mat> bad = tinySampleImages(3, false, 34);
     bad.push_back(Mat(10, 10, CV_32FC2));
     UNISLAD_EXPECT_THROW_MSG(d->update(bad), "UniSLAD::update", "images[3]");
     // A progress callback that throws stops the update half way: nothing of it stays.
-    EXPECT_THROW(d->update(images(3, false, 35), [](const String& stage, int, int) {
+    EXPECT_THROW(d->update(tinySampleImages(3, false, 35), [](const String& stage, int, int) {
                      if (stage == "global bank") throw std::runtime_error("stop");
                  }), std::runtime_error);
     EXPECT_EQ(8, d->getTrainingImageCount());
@@ -166,7 +148,7 @@ TEST(UniSLAD_Update, errors_leave_the_detector_as_it_was)
     Ptr<cv::uniSLAD::detail::UniSLADImpl> old = makePtr<cv::uniSLAD::detail::UniSLADImpl>(tinyDetectorParams());
     old->importState(state, "old.unislad");
     EXPECT_EQ(before, old->predictBatch(probe));
-    UNISLAD_EXPECT_THROW_MSG(old->update(images(2, false, 36)), "UniSLAD::update", "calibration scores", "fit it again");
+    UNISLAD_EXPECT_THROW_MSG(old->update(tinySampleImages(2, false, 36)), "UniSLAD::update", "calibration scores", "fit it again");
 }
 
 }} // namespace

@@ -12,6 +12,7 @@
 #include <opencv2/unislad.hpp>
 
 #include <string>
+#include <vector>
 
 /** Both taps local, no grid, 8 dims, no projection; the paper's fusion weight and the Mahalanobis
     transform on (so that every component runs). */
@@ -41,6 +42,16 @@ inline cv::Mat tinySampleImage(cv::RNG& rng, bool anomalous = false)
     if (anomalous)
         cv::circle(img, cv::Point(rng.uniform(6, 42), rng.uniform(6, 42)), 5, cv::Scalar(255, 255, 255), -1);
     return img;
+}
+
+/** n sample images of one seeded generator. */
+inline std::vector<cv::Mat> tinySampleImages(int n, bool anomalous, uint64_t seed)
+{
+    cv::RNG rng(seed);
+    std::vector<cv::Mat> v;
+    for (int i = 0; i < n; ++i)
+        v.push_back(tinySampleImage(rng, anomalous));
+    return v;
 }
 
 #endif // OPENCV_UNISLAD_TEST_TINY_DETECTOR_HPP

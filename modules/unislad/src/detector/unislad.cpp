@@ -92,9 +92,9 @@ const FeatureStage& UniSLADImpl::features() const
     return *features_;
 }
 
-const CalibrationStats* UniSLADImpl::fusionStats() const
+const CalibrationStats* UniSLADImpl::fusionStats(const CalibrationStats& stats) const
 {
-    return params_.fusion == FUSION_CALIBRATED ? &stats_ : nullptr;
+    return params_.fusion == FUSION_CALIBRATED ? &stats : nullptr;
 }
 
 FeatureSet UniSLADImpl::extract(const std::vector<Mat>& images) const
@@ -224,21 +224,25 @@ void UniSLADImpl::fitOrThrow(InputArrayOfArrays _images, InputArrayOfArrays _cal
         model_ = fitModel(trainFeatures, &progress);
     }
     // 4. Calibration and threshold.
-    calibrateOn(std::move(nominal));
+    const Calibration c = calibrationOf(nominal);
+    stats_ = c.stats;
+    threshold_ = c.threshold;
+    nominal_ = std::move(nominal);
     trainingImages_ = n;
     fitted_ = true;
     report(&progress, "done", 1, 1);
 }
 
-void UniSLADImpl::calibrateOn(std::vector<ComponentScores> nominal)
+UniSLADImpl::Calibration UniSLADImpl::calibrationOf(const std::vector<ComponentScores>& nominal) const
 {
     const FusionWeights weights = fusionWeights(params_);
-    stats_ = calibrate(nominal, weights);
+    Calibration c;
+    c.stats = calibrate(nominal, weights);
     std::vector<double> scores;
-    for (const ComponentScores& c : nominal)
-        scores.push_back(fuseScores(c, weights, fusionStats()).score);
-    threshold_ = (float)decisionThreshold(scores, params_.thresholdQuantile, params_.thresholdMargin);
-    nominal_ = std::move(nominal);
+    for (const ComponentScores& s : nominal)
+        scores.push_back(fuseScores(s, weights, fusionStats(c.stats)).score);
+    c.threshold = (float)decisionThreshold(scores, params_.thresholdQuantile, params_.thresholdMargin);
+    return c;
 }
 
 void UniSLADImpl::update(InputArrayOfArrays images)
@@ -273,17 +277,10 @@ void UniSLADImpl::update(InputArrayOfArrays _images, const ProgressCallback& pro
     grown.distributions = model_.distributions.extended(params_, added);
     report(&progress, "distributions", 1, 1);
 
-    const CalibrationStats oldStats = stats_;
-    const std::vector<ComponentScores> oldNominal = nominal_;
-    const float oldThreshold = threshold_;
-    try {
-        calibrateOn(std::move(nominal));
-    } catch (...) {
-        stats_ = oldStats;
-        nominal_ = oldNominal;
-        threshold_ = oldThreshold;
-        throw;
-    }
+    const Calibration c = calibrationOf(nominal);
+    stats_ = c.stats;
+    threshold_ = c.threshold;
+    nominal_ = std::move(nominal);
     model_ = std::move(grown);
     trainingImages_ += n;
     report(&progress, "done", 1, 1);
@@ -311,7 +308,7 @@ std::vector<Result> UniSLADImpl::score(InputArrayOfArrays _images, const char* f
         clock.lap(&StageTimings::bankSearch);
         model_.distributions.score(f, i, c);
         clock.lap(&StageTimings::imageLevel);
-        const FusedScores fused = fuseScores(c, weights, fusionStats());
+        const FusedScores fused = fuseScores(c, weights, fusionStats(stats_));
         Result& r = results[i];
         r.score = (float)fused.score;
         r.threshold = threshold_;

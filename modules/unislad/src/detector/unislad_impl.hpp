@@ -78,8 +78,13 @@ public:
 
 private:
     void fitOrThrow(InputArrayOfArrays images, InputArrayOfArrays calibrationImages, const ProgressCallback& progress);
-    /** The calibration statistics and the threshold of nominal component scores, set with them. */
-    void calibrateOn(std::vector<ComponentScores> nominal);
+    struct Calibration
+    {
+        CalibrationStats stats;
+        float threshold = 0;
+    };
+    /** The calibration statistics and the threshold rule's value of nominal component scores. */
+    Calibration calibrationOf(const std::vector<ComponentScores>& nominal) const;
     std::vector<Result> score(InputArrayOfArrays images, const char* func, bool withMap, StageTimings* timings) const;
     /** The feature stage (the extractor loaded on first use). */
     const FeatureStage& features() const;
@@ -88,7 +93,8 @@ private:
     /** Scores images against a model, extracting their features one batch at a time. */
     void scoreInBatches(const FittedModel& m, const std::vector<Mat>& images, const ProgressCallback* progress,
                         std::vector<ComponentScores>& out) const;
-    const CalibrationStats* fusionStats() const;
+    /** stats in FUSION_CALIBRATED, nullptr (raw fusion) otherwise. */
+    const CalibrationStats* fusionStats(const CalibrationStats& stats) const;
 
     Params params_;
     mutable Ptr<FeatureStage> features_;
