@@ -147,6 +147,11 @@ struct CV_EXPORTS_W_SIMPLE Params
     CV_PROP_RW double thresholdMargin;            //!< threshold rule, see UniSLAD (0.5)
     CV_PROP_RW double mapSigma;                   //!< Gaussian blur of the anomaly map, pixels (4)
 
+    // --- Region of interest ---------------------------------------------------------------------
+    CV_PROP_RW Mat roi;                           //!< where anomalies count: a CV_8UC1 mask, non-zero inside, resized
+                                                  //!< to each image (which must have its aspect ratio); see UniSLAD,
+                                                  //!< "Region of interest". Empty: the whole image (empty)
+
     // --- Ablations (Table III) --------------------------------------------------------------------
     CV_PROP_RW bool useLocal;                     //!< RFE: the CNN branch (true)
     CV_PROP_RW bool useGlobal;                    //!< VFE: the transformer / global branch (true)
@@ -238,6 +243,16 @@ calibrationFraction) folds, each scored by a model of the other folds). A spread
 (copies of one image) is floored at 0.5 % of the component's mean, and at 0.05 for the levels. The decision threshold is
 `quantile(calibration scores, thresholdQuantile) + thresholdMargin · std(calibration scores)`,
 settable by hand with setThreshold().
+
+Region of interest (Params::roi): a fixed mask, such as the part's place in a fixture, outside which
+nothing counts. Before the networks see an image, its pixels outside the mask are set to the backbone's
+mean colour (the colour its normalisation maps to zero), so that what lies there reaches no feature,
+not even through the receptive fields of cells inside; the memory banks hold the patches inside, patch
+scores are taken inside (their maximum over the cells inside), the image-level features (Eq. 12-14)
+pool the patches inside, and the anomaly map is 0 outside. A grid cell is inside when the mask covers
+at least half of it (a region smaller than that: the most covered cells). Result::patchLocal and
+Result::patchGlobal are maxima over the cells inside. The mask is part of the fitted model (saved with
+it); to change it, fit again.
 
 Memory: fit() holds the local and global patch features of the training images, about
 4 · (K² · D_l + G² · D_g) bytes per image (1.6 MB for Params::defaults(), 13 MB for Params::paper()),

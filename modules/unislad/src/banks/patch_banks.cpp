@@ -60,18 +60,34 @@ PatchBanks PatchBanks::fit(const Params& p, const FeatureSet& f, const UniSLAD::
     return b;
 }
 
+namespace {
+
+/** The grid × grid map of distances of the cells inside a region (all cells when roi is empty), NaN
+    at the cells outside it. */
+Mat gridMap(const Mat& distances, const std::vector<int>& roi, int grid)
+{
+    if (roi.empty())
+        return distances.reshape(1, grid).clone();
+    Mat map(grid, grid, CV_32F, Scalar(std::numeric_limits<float>::quiet_NaN()));
+    for (size_t k = 0; k < roi.size(); ++k)
+        map.at<float>(roi[k]) = distances.at<float>((int)k);
+    return map;
+}
+
+} // namespace
+
 void PatchBanks::score(const FeatureSet& f, int i, ComponentScores& c) const
 {
     CV_Assert(!f.sampled());
     if (local) {
         Mat d;
         local->nearest(f.localOf(i), d);
-        c.patchLocal = d.reshape(1, f.localGrid).clone();
+        c.patchLocal = gridMap(d, f.localRoi, f.localGrid);
     }
     if (global) {
         Mat d;
         global->nearest(f.globalOf(i), d);
-        c.patchGlobal = d.reshape(1, f.globalGrid).clone();
+        c.patchGlobal = gridMap(d, f.globalRoi, f.globalGrid);
     }
     if (cls) {
         Mat ip;

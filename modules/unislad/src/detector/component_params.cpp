@@ -79,6 +79,17 @@ void validateParams(const Params& p)
     if (p.maxFeatureMemoryMiB < 0)
         CV_Error(Error::StsOutOfRange, format("%s: params.maxFeatureMemoryMiB: expected >= 0 (0: no bound), found %d", f,
                                               p.maxFeatureMemoryMiB));
+    if (!p.roi.empty()) {
+        if (p.roi.type() != CV_8UC1 || p.roi.dims != 2)
+            CV_Error(Error::StsBadArg, format("%s: params.roi: expected a single-channel 8-bit mask (CV_8UC1, non-zero "
+                                              "inside), found %s", f, describeMat(p.roi).c_str()));
+        if (p.roi.total() > (size_t)Preprocessor::kMaxImagePixels)
+            CV_Error(Error::StsBadSize, format("%s: params.roi: expected at most %d pixels, found %s", f,
+                                               Preprocessor::kMaxImagePixels, describeMat(p.roi).c_str()));
+        if (countNonZero(p.roi) == 0)
+            CV_Error(Error::StsBadArg, format("%s: params.roi: expected a mask with at least one non-zero pixel (inside), "
+                                              "found %dx%d of zeros: nothing would count", f, p.roi.cols, p.roi.rows));
+    }
 }
 
 Params resolveBackbones(const Params& p)

@@ -107,6 +107,8 @@ void Params::write(FileStorage& fs) const
        << "useLocal" << (int)useLocal << "useGlobal" << (int)useGlobal << "useMahalanobis" << (int)useMahalanobis
        << "usePatchBank" << (int)usePatchBank << "useImageDistribution" << (int)useImageDistribution
        << "seed" << seed << "numThreads" << numThreads << "maxFeatureMemoryMiB" << maxFeatureMemoryMiB;
+    if (!roi.empty())
+        fs << "roi" << roi;   // a model file keeps it as a tensor instead (UniSLAD::save)
 }
 
 void Params::read(const FileNode& node)
@@ -155,6 +157,7 @@ void Params::read(const FileNode& node)
     readIfPresent(node, "seed", seed);
     readIfPresent(node, "numThreads", numThreads);
     readIfPresent(node, "maxFeatureMemoryMiB", maxFeatureMemoryMiB);  // absent in older files: the default
+    readIfPresent(node, "roi", roi);
 }
 
 }} // namespace cv::uniSLAD

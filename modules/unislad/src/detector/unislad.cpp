@@ -10,6 +10,7 @@
 #include "detector/component_params.hpp"
 #include "detector/fit_plan.hpp"
 #include "scoring/anomaly_map.hpp"
+#include "features/region_of_interest.hpp"
 
 #include <chrono>
 
@@ -22,16 +23,19 @@ namespace {
 const char* const kFit = "UniSLAD::fit";
 const char* const kUpdate = "UniSLAD::update";
 
-/** The images of a list, each checked (so that a bad one is named by its index in the whole list). */
-std::vector<Mat> imagesOf(InputArrayOfArrays images, const char* func, const char* arg)
+/** The images of a list, each checked, also against the region of interest's shape (so that a bad one
+    is named by its index in the whole list). */
+std::vector<Mat> imagesOf(InputArrayOfArrays images, const char* func, const char* arg, const Mat& roi)
 {
     std::vector<Mat> list;
     if (!images.empty())
         images.getMatVector(list);
     if (list.empty())
         CV_Error(Error::StsBadArg, format("%s: %s: expected at least one image, found none", func, arg));
-    for (size_t i = 0; i < list.size(); ++i)
+    for (size_t i = 0; i < list.size(); ++i) {
         checkImage(list[i], func, format("%s[%d]", arg, (int)i));
+        RegionOfInterest::checkImage(roi.size(), list[i].size(), func, format("%s[%d]", arg, (int)i));
+    }
     return list;
 }
 
@@ -80,6 +84,11 @@ void report(const UniSLAD::ProgressCallback* progress, const char* stage, int do
 UniSLADImpl::UniSLADImpl(const Params& params) : params_(resolveBackbones(params))
 {
     validateParams(params_);
+    if (!params_.roi.empty()) {   // a copy of its own (Mat shares its pixels), 255 inside
+        Mat own;
+        compare(params.roi, 0, own, CMP_NE);
+        params_.roi = own;
+    }
 }
 
 const FeatureStage& UniSLADImpl::features() const
@@ -87,7 +96,8 @@ const FeatureStage& UniSLADImpl::features() const
     if (!features_) {
         const Ptr<ImageFeatureConverter> converter =
             params_.useImageDistribution ? ImageFeatureConverter::create(converterParams(params_)) : Ptr<ImageFeatureConverter>();
-        features_ = makePtr<FeatureStage>(DualFeatureExtractor::create(params_.extractorParams()), converter, params_.batchSize);
+        features_ = makePtr<FeatureStage>(DualFeatureExtractor::create(params_.extractorParams()), converter,
+                                          params_.batchSize, params_.roi);
     }
     return *features_;
 }
@@ -171,9 +181,9 @@ void UniSLADImpl::fitOrThrow(InputArrayOfArrays _images, InputArrayOfArrays _cal
 {
     validateParams(params_);
     ThreadScope threads(params_.numThreads);
-    const std::vector<Mat> train = imagesOf(_images, kFit, "images");
+    const std::vector<Mat> train = imagesOf(_images, kFit, "images", params_.roi);
     const bool given = !_calibration.empty();
-    const std::vector<Mat> calibration = given ? imagesOf(_calibration, kFit, "calibrationImages") : std::vector<Mat>();
+    const std::vector<Mat> calibration = given ? imagesOf(_calibration, kFit, "calibrationImages", params_.roi) : std::vector<Mat>();
     if ((int)train.size() < kMinTrainingImages)
         CV_Error(Error::StsBadSize, format("%s: images: expected at least %d nominal images, found %d", kFit,
                                            kMinTrainingImages, (int)train.size()));
@@ -259,7 +269,7 @@ void UniSLADImpl::update(InputArrayOfArrays _images, const ProgressCallback& pro
                                          "saved before update() existed): fit it again on all the "
                                          "images", kUpdate));
     ThreadScope threads(params_.numThreads);
-    const std::vector<Mat> images = imagesOf(_images, kUpdate, "images");
+    const std::vector<Mat> images = imagesOf(_images, kUpdate, "images", params_.roi);
     const int n = (int)images.size();
     const PatchSampling sampling = patchSampling(params_, *features().extractor(), n, 0);
     const FeatureSet added = features().extract(images, &progress, sampling);
@@ -296,7 +306,7 @@ std::vector<Result> UniSLADImpl::score(InputArrayOfArrays _images, const char* f
 {
     if (!fitted_)
         CV_Error(Error::StsError, format("%s: the detector is not fitted: call fit() or load a model first", func));
-    const std::vector<Mat> images = imagesOf(_images, func, "images");
+    const std::vector<Mat> images = imagesOf(_images, func, "images", params_.roi);
     Stopwatch clock(timings);
     const FeatureSet f = features().extract(images);
     clock.lap(&StageTimings::features);
@@ -313,9 +323,8 @@ std::vector<Result> UniSLADImpl::score(InputArrayOfArrays _images, const char* f
         r.score = (float)fused.score;
         r.threshold = threshold_;
         r.isAnomaly = r.score > threshold_;
-        double v = 0;
-        if (!c.patchLocal.empty()) { minMaxLoc(c.patchLocal, nullptr, &v); r.patchLocal = (float)v; }
-        if (!c.patchGlobal.empty()) { minMaxLoc(c.patchGlobal, nullptr, &v); r.patchGlobal = (float)v; }
+        r.patchLocal = (float)maxInside(c.patchLocal);
+        r.patchGlobal = (float)maxInside(c.patchGlobal);
         r.classWeight = std::isnan(c.classWeight) ? 0.f : c.classWeight;
         r.patchScore = (float)fused.patchScore;
         r.imageLocal = std::isnan(c.imageLocal) ? 0.f : c.imageLocal;
@@ -324,7 +333,9 @@ std::vector<Result> UniSLADImpl::score(InputArrayOfArrays _images, const char* f
         r.imageScore = (float)fused.imageScore;
         clock.lap(&StageTimings::fusion);
         if (withMap) {   // predict() stops before the upsampling and blur that only the map needs
-            anomalyMap(fused.patchMap, r.score, images[i].size(), params_.mapSigma, r.anomalyMap);
+            const RegionOfInterest& roi = features().roi();
+            anomalyMap(fused.patchMap, r.score, images[i].size(), params_.mapSigma, r.anomalyMap,
+                       roi.whole() ? Mat() : roi.maskAt(images[i].size()));
             clock.lap(&StageTimings::anomalyMap);
         }
     }

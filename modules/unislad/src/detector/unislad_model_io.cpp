@@ -167,10 +167,14 @@ ModelState UniSLADImpl::exportState() const
         CV_Error(Error::StsError, "UniSLAD::save: the detector is not fitted: nothing to save");
     ModelState s;
     FileStorage fs(".yml", FileStorage::WRITE | FileStorage::MEMORY);
+    Params written = params_;
+    written.roi = Mat();   // a tensor of its own, not a matrix in the text
     fs << "params" << "{";
-    params_.write(fs);
+    written.write(fs);
     fs << "}";
     s.paramsYaml = fs.releaseAndGetString();
+    if (!params_.roi.empty())
+        s.tensors.push_back({ "roi", params_.roi });
     s.texts.push_back({ "library_version", getVersionString() });
     for (size_t i = 0; i < backbones_.size(); ++i) {
         s.texts.push_back({ format("backbone%d_manifest", (int)i), backbones_[i].first });
@@ -217,6 +221,8 @@ void UniSLADImpl::importState(const ModelState& s, const std::string& source, in
     }
     if (backend >= 0)
         p.backend = backend;
+    if (const Mat* roi = s.tensor("roi"))
+        p.roi = roi->clone();
     try {
         validateParams(p);
     } catch (const cv::Exception& e) {

@@ -34,6 +34,17 @@ void imageFeaturesOf(const ImageFeatureConverter& converter, const Mat& patches,
     converter.convertBatch(sets, out);
 }
 
+/** The rows of the cells inside a region of each of n images' grids (rows image-major). */
+Mat cellsInside(const Mat& all, const std::vector<int>& roi, int n)
+{
+    const int grid = all.rows / n, inside = (int)roi.size();
+    Mat out(n * inside, all.cols, all.type());
+    for (int j = 0; j < n; ++j)
+        for (int k = 0; k < inside; ++k)
+            all.row(j * grid + roi[k]).copyTo(out.row(j * inside + k));
+    return out;
+}
+
 } // namespace
 
 FeatureSet FeatureSet::subset(const std::vector<int>& images) const
@@ -44,6 +55,8 @@ FeatureSet FeatureSet::subset(const std::vector<int>& images) const
     s.globalGrid = globalGrid;
     s.localCells = localCells;
     s.globalCells = globalCells;
+    s.localRoi = localRoi;
+    s.globalRoi = globalRoi;
     if (localCells > 0)
         s.local.create(s.count * localCells, local.cols, CV_32F);
     if (globalCells > 0) {
@@ -69,11 +82,25 @@ FeatureSet FeatureSet::subset(const std::vector<int>& images) const
     return s;
 }
 
+/** The colour a backbone's normalisation maps to zero, v · scale = mean, as a BGR pixel value. */
+static Scalar meanColour(const InputNormalization& n)
+{
+    Scalar c;
+    for (int i = 0; i < 3; ++i)
+        c[i] = std::min(255.0, std::max(0.0, n.mean[i] / n.scale));
+    return n.rgb ? Scalar(c[2], c[1], c[0]) : c;
+}
+
 FeatureStage::FeatureStage(const Ptr<DualFeatureExtractor>& extractor, const Ptr<ImageFeatureConverter>& converter,
-                           int batchSize)
-    : extractor_(extractor), converter_(converter), batchSize_(batchSize)
+                           int batchSize, const Mat& roi)
+    : extractor_(extractor), converter_(converter), batchSize_(batchSize), roi_(roi)
 {
     CV_Assert(extractor_ && batchSize_ >= 1);
+    localRoi_ = roi_.cells(extractor_->localGrid());
+    globalRoi_ = roi_.cells(extractor_->globalGrid());
+    const Ptr<Backbone> b = extractor_->localBackbone() ? extractor_->localBackbone() : extractor_->globalBackbone();
+    if (!roi_.whole() && b)
+        fill_ = meanColour(b->manifest().input);
 }
 
 FeatureSet FeatureStage::extract(const std::vector<Mat>& images, const UniSLAD::ProgressCallback* progress,
@@ -83,7 +110,9 @@ FeatureSet FeatureStage::extract(const std::vector<Mat>& images, const UniSLAD::
     f.count = (int)images.size();
     f.localGrid = extractor_->localGrid();
     f.globalGrid = extractor_->globalGrid();
-    const int cellsL = f.localGrid * f.localGrid, cellsG = f.globalGrid * f.globalGrid;
+    f.localRoi = localRoi_;
+    f.globalRoi = globalRoi_;
+    const int cellsL = f.localInside(), cellsG = f.globalInside();
     f.localCells = sampling.keepLocal > 0 ? std::min(sampling.keepLocal, cellsL) : cellsL;
     f.globalCells = sampling.keepGlobal > 0 ? std::min(sampling.keepGlobal, cellsG) : cellsG;
     if (f.localCells > 0)
@@ -93,9 +122,11 @@ FeatureSet FeatureStage::extract(const std::vector<Mat>& images, const UniSLAD::
         f.cls.create(f.count, extractor_->classDims(), CV_32F);
     }
     // Copies one batch's rows (all, or a per-image subset) and their image-level features into the set.
-    auto store = [&](const Mat& batch, int cells, int keep, int start, int n, Mat& rows, Mat& image, uint64 salt) {
+    auto store = [&](const Mat& all, const std::vector<int>& roi, int cells, int keep, int start, int n, Mat& rows,
+                     Mat& image, uint64 salt) {
         if (cells == 0)
             return;
+        const Mat batch = roi.empty() ? all : cellsInside(all, roi, n);
         if (converter_) {
             Mat features;
             imageFeaturesOf(*converter_, batch, n, cells, features);
@@ -116,9 +147,12 @@ FeatureSet FeatureStage::extract(const std::vector<Mat>& images, const UniSLAD::
     for (int start = 0; start < f.count; start += batchSize_) {
         const int end = std::min(f.count, start + batchSize_);
         Mat local, global, cls;
-        extractor_->extract(std::vector<Mat>(images.begin() + start, images.begin() + end), local, global, cls);
-        store(local, cellsL, f.localCells, start, end - start, f.local, f.localImage, 0x9E3779B97F4A7C15ull);
-        store(global, cellsG, f.globalCells, start, end - start, f.global, f.globalImage, 0xC2B2AE3D27D4EB4Full);
+        std::vector<Mat> batch(images.begin() + start, images.begin() + end);
+        for (Mat& image : batch)   // what lies outside the region of interest reaches no feature
+            image = roi_.masked(image, fill_);
+        extractor_->extract(batch, local, global, cls);
+        store(local, localRoi_, cellsL, f.localCells, start, end - start, f.local, f.localImage, 0x9E3779B97F4A7C15ull);
+        store(global, globalRoi_, cellsG, f.globalCells, start, end - start, f.global, f.globalImage, 0xC2B2AE3D27D4EB4Full);
         if (cellsG > 0)
             cls.copyTo(f.cls.rowRange(start, end));
         if (progress && *progress)

@@ -8,16 +8,18 @@
 // the image-level features pooled from all patches of each image.
 
 #include "opencv2/unislad.hpp"
+#include "features/region_of_interest.hpp"
 
 namespace cv {
 namespace uniSLAD {
 namespace detail {
 
 /** Features of a set of images, rows image-major (see DualFeatureExtractor). local and global hold
-    localCells and globalCells rows per image: every cell of the K × K and G × G grids, or in a
-    memory-bounded fit a seeded random subset of them (then the set only fits banks and is never
-    scored: sampled() is true). localImage and globalImage are the image-level features (Eq. 12-14,
-    one row per image) of all the cells; empty when the image-level distributions are off. */
+    localCells and globalCells rows per image: every cell of the K × K and G × G grids inside the region
+    of interest (localRoi, globalRoi; all cells without one), in grid order, or in a memory-bounded fit
+    a seeded random subset of those (then the set only fits banks and is never scored: sampled() is
+    true). localImage and globalImage are the image-level features (Eq. 12-14, one row per image) of
+    all the cells inside; empty when the image-level distributions are off. */
 struct FeatureSet
 {
     Mat local, global, cls;
@@ -25,8 +27,11 @@ struct FeatureSet
     int count = 0;
     int localGrid = 0, globalGrid = 0;     //!< K and G (0: the branch is off)
     int localCells = 0, globalCells = 0;   //!< patch rows per image kept
+    std::vector<int> localRoi, globalRoi;  //!< grid cells inside the region of interest; empty: all
 
-    bool sampled() const { return localCells != localGrid * localGrid || globalCells != globalGrid * globalGrid; }
+    int localInside() const { return localRoi.empty() ? localGrid * localGrid : (int)localRoi.size(); }
+    int globalInside() const { return globalRoi.empty() ? globalGrid * globalGrid : (int)globalRoi.size(); }
+    bool sampled() const { return localCells != localInside() || globalCells != globalInside(); }
     Mat localOf(int i) const { return local.rowRange(i * localCells, (i + 1) * localCells); }
     Mat globalOf(int i) const { return global.rowRange(i * globalCells, (i + 1) * globalCells); }
     /** The features of some of the images, in the order given. */
@@ -45,7 +50,9 @@ struct PatchSampling
 class FeatureStage
 {
 public:
-    FeatureStage(const Ptr<DualFeatureExtractor>& extractor, const Ptr<ImageFeatureConverter>& converter, int batchSize);
+    /** roi: Params::roi (empty: the whole image). */
+    FeatureStage(const Ptr<DualFeatureExtractor>& extractor, const Ptr<ImageFeatureConverter>& converter, int batchSize,
+                 const Mat& roi = Mat());
 
     /** Features of images; progress ("features", images done, images) after each batch when given. */
     FeatureSet extract(const std::vector<Mat>& images, const UniSLAD::ProgressCallback* progress = nullptr,
@@ -53,11 +60,15 @@ public:
 
     int batchSize() const { return batchSize_; }
     const Ptr<DualFeatureExtractor>& extractor() const { return extractor_; }
+    const RegionOfInterest& roi() const { return roi_; }
 
 private:
     Ptr<DualFeatureExtractor> extractor_;
     Ptr<ImageFeatureConverter> converter_;
     int batchSize_;
+    RegionOfInterest roi_;
+    std::vector<int> localRoi_, globalRoi_;
+    Scalar fill_;   // the colour outside the region: the backbone's mean, BGR
 };
 
 }}} // namespace cv::uniSLAD::detail

@@ -84,7 +84,8 @@ CalibrationStats calibrate(const std::vector<ComponentScores>& nominal, const Fu
             std::vector<double>& dst = m == &c.patchLocal ? pl : pg;
             for (int i = 0; i < m->rows; ++i)
                 for (int j = 0; j < m->cols; ++j)
-                    dst.push_back(m->at<float>(i, j));
+                    if (!std::isnan(m->at<float>(i, j)))   // NaN: outside the region of interest
+                        dst.push_back(m->at<float>(i, j));
         }
         if (!std::isnan(c.imageLocal)) il.push_back(c.imageLocal);
         if (!std::isnan(c.imageGlobal)) ig.push_back(c.imageGlobal);

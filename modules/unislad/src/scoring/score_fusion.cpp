@@ -34,7 +34,41 @@ double blend(double a, bool hasA, double b, bool hasB, double w)
     return hasA ? a : b;
 }
 
+/** Where a map's cells are inside the region of interest (not NaN): CV_8U, 255 inside. */
+Mat insideOf(const Mat& map)
+{
+    Mat inside;
+    compare(map, map, inside, CMP_EQ);   // false only for NaN
+    return inside;
+}
+
 } // namespace
+
+double maxInside(const Mat& map)
+{
+    if (map.empty())
+        return 0;
+    const Mat inside = insideOf(map);
+    if (countNonZero(inside) == 0)
+        return 0;
+    double v = 0;
+    minMaxLoc(map, nullptr, &v, nullptr, nullptr, inside);
+    return v;
+}
+
+Mat filledOutside(const Mat& map)
+{
+    const Mat inside = insideOf(map);
+    if (countNonZero(inside) == (int)map.total())
+        return map;
+    double lowest = 0;
+    if (countNonZero(inside) > 0)
+        minMaxLoc(map, &lowest, nullptr, nullptr, nullptr, inside);
+    Mat out = map.clone(), outside;
+    bitwise_not(inside, outside);
+    out.setTo(Scalar(lowest), outside);
+    return out;
+}
 
 FusedScores fuseScores(const ComponentScores& c, const FusionWeights& weights, const CalibrationStats* stats, bool levels)
 {
@@ -46,17 +80,17 @@ FusedScores fuseScores(const ComponentScores& c, const FusionWeights& weights, c
         Mat global = hasPG ? standardized(c.patchGlobal, stats ? &stats->patchGlobal : nullptr) : Mat();
         if (hasPL && hasPG) {
             if (global.size() != local.size()) {
+                // The global grid's cells outside the region would spread NaN over the cells inside.
                 Mat up;
-                resize(global, up, local.size(), 0, 0, INTER_LINEAR);
+                resize(filledOutside(global), up, local.size(), 0, 0, INTER_LINEAR);
                 global = up;
             }
             const double wp = std::isnan(c.classWeight) ? 0.5 : c.classWeight;
-            addWeighted(global, 1.0 - wp, local, wp, 0.0, f.patchMap, CV_32F);
+            addWeighted(global, 1.0 - wp, local, wp, 0.0, f.patchMap, CV_32F);   // NaN where local is
         } else {
             f.patchMap = (hasPL ? local : global).clone();
         }
-        double maxVal = 0;
-        minMaxLoc(f.patchMap, nullptr, &maxVal);
+        const double maxVal = maxInside(f.patchMap);
         f.patchScore = levels ? standardized(maxVal, stats ? &stats->patchLevel : nullptr) : maxVal;
         f.hasPatch = true;
     }
