@@ -80,6 +80,7 @@ inline const std::vector<CommandSpec>& commandSpecs()
         s.push_back({"fit", with({{"train t", true, 0, "", false},
                                   {"calib", true, 0, "", false},
                                   {"append", true, 0, "", false},
+                                  {"roi", true, 0, "", false},
                                   {"model m", true, 0, "", true},
                                   {"force", false, 0, "", false}},
                                  true)});

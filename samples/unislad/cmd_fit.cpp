@@ -28,6 +28,7 @@ const std::string kFitKeys = std::string(
     "{append          |<optional> | instead of --train: a folder of more nominal images to add to the existing --model, which keeps its parameters (the detector options do not apply)}"
     "{calib           |<optional> | folder of nominal calibration images (e.g. validation/good); default: a seeded 20 % hold-out of --train (below 50 images: each held out once)}"
     "{model m         |<none>     | the model file to write; an existing file there must be a model file (a symbolic link: the file it points to is replaced)}"
+    "{roi             |<optional> | region of interest: a mask image (white inside, black outside) of the images' shape; only what lies inside counts (patch scores, image-level features, the anomaly map), and the model keeps it}"
     "{force           |           | replace --model even when it is not a model file}"
     "{quiet q         |           | no progress bar}") + kDetectorKeys;
 
@@ -104,7 +105,7 @@ int runFit(int argc, const char* const argv[])
     if (!opts.parser().has("model"))
         return opts.usageError("missing --model");
     if (!opts.value("append").empty()) {
-        const std::string other = opts.firstGiven(std::string("{train}{calib}{force}") + kDetectorKeys);
+        const std::string other = opts.firstGiven(std::string("{train}{calib}{roi}{force}") + kDetectorKeys);
         if (!other.empty())
             return opts.usageError("--append adds images to an existing model, which keeps its parameters: drop " + other);
         checkModelOutput(opts.value("model"), "--model", false);
@@ -127,6 +128,9 @@ int runFit(int argc, const char* const argv[])
         checkCount(calibPaths, cv::uniSLAD::MIN_CALIBRATION_IMAGES, calibDir, "--calib",
                    "good calibration images (or leave --calib out: the training images are then cross-calibrated)");
     const std::vector<cv::Mat> train = loadImages(trainPaths), calibration = loadImages(calibPaths);
+    const std::string roiPath = opts.value("roi");
+    if (!roiPath.empty())
+        params.roi = readRegionOfInterest(roiPath);
 
     cv::Ptr<cv::uniSLAD::UniSLAD> detector = cv::uniSLAD::UniSLAD::create(params);
     const auto start = std::chrono::steady_clock::now();
@@ -142,6 +146,9 @@ int runFit(int argc, const char* const argv[])
                 calibDir.empty() ? (train.size() < 50 ? "cross-calibrated (each held out once)" : "calibrated on a hold-out")
                                  : (std::to_string(calibration.size()) + " calibration images").c_str(), seconds,
                 detector->getThreshold(), modelPath.c_str(), sizeText(fs::file_size(modelPath, ec)).c_str());
+    if (!roiPath.empty())
+        printOut("fit: region of interest %s: %.1f %% of the image\n", roiPath.c_str(),
+                 100.0 * cv::countNonZero(params.roi) / (double)params.roi.total());
     if (train.size() < 20 && !quiet)
         std::cerr << "note: " << train.size() << " training images make a working but weak detector; 20 or more find "
                      "clearly more anomalies (README, \"How many images\")\n";

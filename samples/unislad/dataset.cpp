@@ -241,6 +241,21 @@ std::vector<cv::Mat> loadImages(const std::vector<std::string>& paths)
     return images;
 }
 
+cv::Mat readRegionOfInterest(const std::string& path)
+{
+    const cv::Mat image = readImage(path);
+    cv::Mat gray, inside;
+    if (image.channels() == 1)
+        gray = image;
+    else
+        cv::cvtColor(image, gray, cv::COLOR_BGR2GRAY);
+    cv::compare(gray, image.depth() == CV_16U ? 32768 : 128, inside, cv::CMP_GE);
+    if (cv::countNonZero(inside) == 0)
+        CV_Error(cv::Error::StsError, "region of interest '" + path + "': no pixel is bright (>= 50 % gray): draw the "
+                 "region white on black");
+    return inside;
+}
+
 cv::Mat loadMask(const TestItem& item, const cv::Size& size)
 {
     cv::Mat mask(size, CV_8U, cv::Scalar(0));

@@ -66,6 +66,12 @@ cv::Mat readImage(const std::string& path);
     evaluated on a silently shortened set would mislead). */
 std::vector<cv::Mat> loadImages(const std::vector<std::string>& paths);
 
+/** A region-of-interest mask file (`fit --roi`) as Params::roi: CV_8U, 255 where the file is at least
+    half-bright (gray value >= 128, of 255 or 65535), so that JPEG noise around a black background does
+    not count; raises cv::Exception naming the file when it cannot be read (readImage()) or has no such
+    pixel. */
+cv::Mat readRegionOfInterest(const std::string& path);
+
 /** The union of a test item's masks at the image's size (CV_8U, 255 = anomalous); zeros without masks. */
 cv::Mat loadMask(const TestItem& item, const cv::Size& size);
 
