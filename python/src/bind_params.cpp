@@ -3,6 +3,7 @@
 //
 // Constants, free functions and Params, under the names OpenCV's generator gives them in cv2.uniSLAD.
 #include "bindings.hpp"
+#include "numpy_mat.hpp"
 
 #include <opencv2/unislad.hpp>
 #include <pybind11/stl.h>
@@ -88,7 +89,12 @@ void bindParams(py::module_& m)
         .def_readwrite("useImageDistribution", &Params::useImageDistribution)
         .def_readwrite("seed", &Params::seed)
         .def_readwrite("numThreads", &Params::numThreads)
-        .def_readwrite("maxFeatureMemoryMiB", &Params::maxFeatureMemoryMiB);
+        .def_readwrite("maxFeatureMemoryMiB", &Params::maxFeatureMemoryMiB)
+        .def_property(
+            "roi", [](const Params& p) { return arrayFromMask(p.roi); },
+            [](Params& p, const py::object& mask) { p.roi = maskFromArray(mask, "Params.roi"); },
+            "region of interest: a uint8 (non-zero inside) or bool mask of the images' shape; None or an empty "
+            "array: the whole image");
     m.attr("Params_defaults") = params.attr("defaults");
     m.attr("Params_paper") = params.attr("paper");
 }

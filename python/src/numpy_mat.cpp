@@ -97,4 +97,40 @@ cv::Mat floatMapFromArray(const py::handle& obj, const std::string& what)
     return cv::Mat((int)a.shape(0), (int)a.shape(1), CV_32FC1, const_cast<float*>(a.data())).clone();
 }
 
+py::array_t<uint8_t> arrayFromMask(const cv::Mat& mask)
+{
+    if (mask.empty())
+        return py::array_t<uint8_t>(std::vector<py::ssize_t>{ 0, 0 });
+    CV_Assert(mask.type() == CV_8UC1 && mask.dims == 2);
+    py::array_t<uint8_t> out({ (py::ssize_t)mask.rows, (py::ssize_t)mask.cols });
+    uint8_t* dst = out.mutable_data();
+    for (int y = 0; y < mask.rows; ++y)
+        std::memcpy(dst + (size_t)y * mask.cols, mask.ptr<uint8_t>(y), mask.cols);
+    return out;
+}
+
+cv::Mat maskFromArray(const py::handle& obj, const std::string& what)
+{
+    if (obj.is_none())
+        return cv::Mat();
+    if (!py::isinstance<py::array>(obj))
+        throw py::type_error(what + ": expected a numpy array (a mask) or None, found " + typeName(obj));
+    py::array a = py::reinterpret_borrow<py::array>(obj);
+    const bool isBool = a.dtype().equal(py::dtype::of<bool>());
+    if (!isBool && !a.dtype().equal(py::dtype::of<uint8_t>()))
+        throw py::type_error(what + ": expected dtype uint8 (non-zero inside) or bool, found " + std::string(py::str(a.dtype())));
+    if (a.size() == 0)
+        return cv::Mat();
+    if (!(a.ndim() == 2 || (a.ndim() == 3 && a.shape(2) == 1)))
+        throw py::value_error(what + ": expected a mask of shape (H, W) or (H, W, 1), found shape " + shapeText(a));
+    if (a.shape(0) > INT_MAX || a.shape(1) > INT_MAX)
+        throw py::value_error(what + ": mask too large, shape " + shapeText(a));
+    a = py::array::ensure(a, py::array::c_style);
+    // numpy's bool is one byte, 0 or 1: the same memory as a uint8 mask with 1 inside.
+    const cv::Mat view((int)a.shape(0), (int)a.shape(1), CV_8UC1, const_cast<void*>(a.data()));
+    cv::Mat mask;
+    cv::compare(view, 0, mask, cv::CMP_NE);
+    return mask;
+}
+
 } // namespace unislad_python

@@ -53,6 +53,15 @@ py::array_t<float> arrayFromFloatMap(const cv::Mat& map);
 /** A 2-D float32 array (or anything numpy converts to one) as a new CV_32F Mat. */
 cv::Mat floatMapFromArray(const py::handle& obj, const std::string& what);
 
+/** A 2-D single-channel CV_8U Mat (a mask, Params::roi) as a new uint8 array of its shape; an empty
+    Mat gives an array of shape (0, 0). */
+py::array_t<uint8_t> arrayFromMask(const cv::Mat& mask);
+
+/** A mask argument as a new CV_8U Mat: a 2-D (or H×W×1) uint8 array, non-zero inside, or a bool array
+    (True inside, stored as 255); None or an empty array gives an empty Mat (no mask). Anything else
+    raises TypeError or ValueError naming `what`. */
+cv::Mat maskFromArray(const py::handle& obj, const std::string& what);
+
 } // namespace unislad_python
 
 #endif

@@ -91,6 +91,12 @@ class UniSLADTest(unittest.TestCase):
         p = unislad.Params()
         for name in header_fields("Params"):
             value = getattr(p, name)
+            if isinstance(value, np.ndarray):   # a mask (Params.roi): uint8, empty by default
+                self.assertEqual((value.dtype, value.shape), (np.uint8, (0, 0)), name)
+                new = np.full((4, 6), 255, np.uint8)
+                setattr(p, name, new)
+                np.testing.assert_array_equal(getattr(p, name), new, name)
+                continue
             new = {bool: not value, int: 3, float: 0.25, str: "x", list: ["a", "b"]}[type(value)]
             setattr(p, name, new)
             self.assertEqual(getattr(p, name), new, name)
@@ -192,7 +198,10 @@ class UniSLADTest(unittest.TestCase):
             self.assertEqual(loaded.getBankSize(bank), self.det.getBankSize(bank), bank)
         a, b = loaded.getParams(), self.det.getParams()
         for name in header_fields("Params"):
-            self.assertEqual(getattr(a, name), getattr(b, name), name)
+            if isinstance(getattr(b, name), np.ndarray):
+                np.testing.assert_array_equal(getattr(a, name), getattr(b, name), name)
+            else:
+                self.assertEqual(getattr(a, name), getattr(b, name), name)
         on_cpu = unislad.UniSLAD.load(self.model, backend=unislad.COMPUTE_CPU)
         self.assertEqual(on_cpu.predict(self.bad[1]), self.det.predict(self.bad[1]))
         loaded.setThreshold(1.5)
@@ -214,6 +223,39 @@ class UniSLADTest(unittest.TestCase):
         with self.assertRaises(unislad.error) as e:
             unislad.UniSLAD.create(small_params()).update(self.good)
         self.assertIn("not fitted", str(e.exception))
+
+    def test_region_of_interest(self):
+        # A bool mask of the images' shape: what lies outside it changes no score, the map is 0 there,
+        # and the model file keeps the mask (as 255 inside).
+        inside = np.zeros((48, 48), bool)
+        inside[10:38, 10:38] = True
+        p = small_params()
+        p.roi = inside
+        self.assertEqual(p.roi.dtype, np.uint8)
+        np.testing.assert_array_equal(p.roi, inside.astype(np.uint8) * 255)
+        det = unislad.UniSLAD.create(p)
+        det.fit(self.train)
+        moved = self.bad[0].copy()
+        moved[:6, :] = 250
+        moved[40:, 40:] = 10
+        self.assertEqual(det.predict(moved), det.predict(self.bad[0]))
+        r = det.detect(moved)
+        self.assertEqual(float(np.abs(r.anomalyMap[~inside]).max()), 0.0)
+        self.assertGreater(float(np.abs(r.anomalyMap[inside]).max()), 0.0)
+        path = os.path.join(WORK, "roi.unislad")
+        det.save(path)
+        loaded = unislad.UniSLAD.load(path)
+        np.testing.assert_array_equal(loaded.getParams().roi, p.roi)
+        self.assertEqual(loaded.predict(moved), det.predict(moved))
+        p.roi = None
+        self.assertEqual(p.roi.shape, (0, 0))
+        with self.assertRaisesRegex(TypeError, "Params.roi: expected dtype uint8 .* or bool, found float32"):
+            p.roi = np.ones((4, 4), np.float32)
+        with self.assertRaisesRegex(ValueError, r"Params.roi: expected a mask of shape \(H, W\) or \(H, W, 1\)"):
+            p.roi = np.ones((4, 4, 3), np.uint8)
+        p.roi = np.zeros((48, 48), np.uint8)
+        with self.assertRaisesRegex(unislad.error, "params.roi: expected a mask with at least one non-zero pixel"):
+            unislad.UniSLAD.create(p)
 
     def test_library_errors_raise_unislad_error(self):
         self.assertTrue(issubclass(unislad.error, RuntimeError))
