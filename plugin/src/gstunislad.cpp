@@ -19,6 +19,7 @@
 #include "overlay.hpp"
 #include "regions.hpp"
 
+#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/unislad.hpp>
 
@@ -44,6 +45,7 @@ enum
     PROP_OVERLAY_ALPHA,
     PROP_BACKEND,
     PROP_UPDATES,
+    PROP_ROI_LOCATION,
 };
 
 /** What one frame needs of the properties, copied under the object lock. */
@@ -63,9 +65,11 @@ struct _GstUniSLADPrivate
 {
     Settings settings;
     std::string modelLocation;
+    std::string roiLocation;
     int backend = GST_UNISLAD_BACKEND_CPU;
     cv::Ptr<cv::uniSLAD::UniSLAD> model;  // loaded in start(), released in stop()
     float modelThreshold = 0;
+    cv::Mat modelRoi;  // the model's region of interest (empty: the whole frame), outlined by the overlay
 };
 
 #define VIDEO_CAPS GST_VIDEO_CAPS_MAKE("{ BGR, RGB, BGRx, GRAY8 }")
@@ -168,6 +172,16 @@ static void gst_unislad_class_init(GstUniSLADClass* klass)
                           GST_TYPE_UNISLAD_UPDATES, GST_UNISLAD_UPDATES_EVERY_FRAME,
                           (GParamFlags)(rw | GST_PARAM_MUTABLE_PLAYING)));
 
+    g_object_class_install_property(
+        gobject_class, PROP_ROI_LOCATION,
+        g_param_spec_string("roi-location", "Region of interest location",
+                            "The region-of-interest mask (an image, white inside) the model must have been fitted "
+                            "with (unislad fit --roi): the element fails to start, naming both, when the model "
+                            "has another region or none, so that a model fitted for another station or fixture "
+                            "is not run by mistake. The model's own region applies either way (anomalies count "
+                            "only inside it; overlay draws its outline); unset: no check",
+                            nullptr, (GParamFlags)(rw | GST_PARAM_MUTABLE_READY)));
+
     gst_element_class_set_static_metadata(
         element_class, "UniSLAD anomaly detector", "Filter/Analyzer/Video",
         "Scores frames with a fitted UniSLAD model (structural and logical anomalies): a bus message per frame, a "
@@ -217,6 +231,11 @@ static void gst_unislad_set_property(GObject* object, guint prop_id, const GValu
             p->modelLocation = s ? s : "";
             break;
         }
+        case PROP_ROI_LOCATION: {
+            const gchar* s = g_value_get_string(value);
+            p->roiLocation = s ? s : "";
+            break;
+        }
         case PROP_THRESHOLD: p->settings.threshold = g_value_get_double(value); break;
         case PROP_OVERLAY:
             overlay = g_value_get_boolean(value);
@@ -248,6 +267,9 @@ static void gst_unislad_get_property(GObject* object, guint prop_id, GValue* val
     case PROP_MODEL_LOCATION:
         g_value_set_string(value, p->modelLocation.empty() ? nullptr : p->modelLocation.c_str());
         break;
+    case PROP_ROI_LOCATION:
+        g_value_set_string(value, p->roiLocation.empty() ? nullptr : p->roiLocation.c_str());
+        break;
     case PROP_THRESHOLD:
         g_value_set_double(value, p->settings.threshold == kModelThreshold && p->model ? (double)p->modelThreshold
                                                                                        : p->settings.threshold);
@@ -261,14 +283,49 @@ static void gst_unislad_get_property(GObject* object, guint prop_id, GValue* val
     GST_OBJECT_UNLOCK(self);
 }
 
+/** roi-location's check: the model (at modelPath, with region modelRoi) was fitted with the mask at roiPath.
+    Posts the error and returns false when it was not. */
+static bool check_region(GstUniSLAD* self, const std::string& modelPath, const cv::Mat& modelRoi,
+                         const std::string& roiPath)
+{
+    if (!g_file_test(roiPath.c_str(), G_FILE_TEST_IS_REGULAR)) {   // before imread: a named pipe would block
+        GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND, ("Region of interest '%s' not found (or not a regular file)",
+                                                      roiPath.c_str()), (nullptr));
+        return false;
+    }
+    const cv::Mat given = cv::imread(roiPath, cv::IMREAD_GRAYSCALE);
+    if (given.empty()) {
+        GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ, ("Region of interest '%s' is not a readable image",
+                                                      roiPath.c_str()), (nullptr));
+        return false;
+    }
+    if (modelRoi.empty()) {
+        GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("The UniSLAD model '%s' was fitted without a region of interest, "
+                                                     "roi-location asks for '%s': fit it with unislad fit --roi",
+                                                     modelPath.c_str(), roiPath.c_str()), (nullptr));
+        return false;
+    }
+    // Up to 1 % of the pixels may differ: the same mask saved at another scale.
+    const double differ = unislad_gst::regionDisagreement(modelRoi, given);
+    if (differ > 0.01) {
+        GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("The region of interest of the UniSLAD model '%s' differs from "
+                                                     "'%s' in %.1f %% of its pixels: a model fitted for another "
+                                                     "station or fixture?", modelPath.c_str(), roiPath.c_str(),
+                                                     100.0 * differ), (nullptr));
+        return false;
+    }
+    return true;
+}
+
 static gboolean gst_unislad_start(GstBaseTransform* trans)
 {
     GstUniSLAD* self = GST_UNISLAD(trans);
-    std::string path;
+    std::string path, roiPath;
     int backend = GST_UNISLAD_BACKEND_CPU;
     try {
         GST_OBJECT_LOCK(self);
         path = self->priv->modelLocation;
+        roiPath = self->priv->roiLocation;
         backend = self->priv->backend;
         GST_OBJECT_UNLOCK(self);
     } catch (const std::exception& e) {  // only std::bad_alloc copying the string
@@ -299,10 +356,21 @@ static gboolean gst_unislad_start(GstBaseTransform* trans)
         GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ, ("Could not load the UniSLAD model '%s'", path.c_str()), (nullptr));
         return FALSE;
     }
+    cv::Mat roi;
+    try {
+        roi = model->getParams().roi;
+        if (!roiPath.empty() && !check_region(self, path, roi, roiPath))
+            return FALSE;
+    } catch (const std::exception& e) {
+        GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ, ("Could not check the region of interest '%s': %s",
+                                                      roiPath.c_str(), e.what()), (nullptr));
+        return FALSE;
+    }
     const float threshold = model->getThreshold();
     GST_OBJECT_LOCK(self);
     self->priv->model = model;
     self->priv->modelThreshold = threshold;
+    self->priv->modelRoi = roi;
     GST_OBJECT_UNLOCK(self);
     GST_INFO_OBJECT(self, "loaded model '%s' (threshold %g)", path.c_str(), threshold);
     return TRUE;
@@ -369,9 +437,11 @@ static GstFlowReturn process_frame(GstUniSLAD* self, GstVideoFrame* frame)
 {
     Settings settings;
     cv::Ptr<cv::uniSLAD::UniSLAD> model;
+    cv::Mat roi;
     GST_OBJECT_LOCK(self);
     settings = self->priv->settings;
     model = self->priv->model;
+    roi = self->priv->modelRoi;
     GST_OBJECT_UNLOCK(self);
     if (!model) {
         GST_ELEMENT_ERROR(self, CORE, STATE_CHANGE, ("No UniSLAD model loaded"), (nullptr));
@@ -416,9 +486,12 @@ static GstFlowReturn process_frame(GstUniSLAD* self, GstVideoFrame* frame)
     }
 
     // Drawn only when the frame was mapped writable (overlay on when the buffer arrived).
-    if (settings.overlay && writable)
+    if (settings.overlay && writable) {
+        if (!roi.empty())   // first, so that the verdict label stays on top
+            unislad_gst::drawRegionOutline(view, order, roi);
         unislad_gst::drawOverlay(view, order, r.anomalyMap, (float)threshold, anomalous, r.score,
                                  settings.overlayAlpha);
+    }
 
     if (settings.updates == GST_UNISLAD_UPDATES_EVERY_FRAME ||
         (settings.updates == GST_UNISLAD_UPDATES_ANOMALIES_ONLY && anomalous))

@@ -5,6 +5,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <vector>
 
 namespace unislad_gst {
 
@@ -88,6 +89,17 @@ void drawOverlay(cv::Mat& frame, PixelOrder order, const cv::Mat& map, float thr
     const int y = (box.height + (int)(fontScale * unit.height)) / 2;
     cv::putText(label, text, cv::Point(3, y), cv::FONT_HERSHEY_SIMPLEX, fontScale, cv::Scalar::all(255), 1,
                 cv::LINE_AA);
+}
+
+void drawRegionOutline(cv::Mat& frame, PixelOrder order, const cv::Mat& roi)
+{
+    CV_CheckTypeEQ(roi.type(), CV_8UC1, "drawRegionOutline: roi: expected CV_8UC1");
+    CV_CheckDepthEQ(frame.depth(), CV_8U, "drawRegionOutline: frame: expected 8-bit");
+    cv::Mat inside;
+    cv::resize(roi != 0, inside, frame.size(), 0, 0, cv::INTER_NEAREST_EXACT);
+    std::vector<std::vector<cv::Point>> contours;
+    cv::findContours(inside, contours, cv::RETR_LIST, cv::CHAIN_APPROX_SIMPLE);
+    cv::drawContours(frame, contours, -1, inOrder(cv::Scalar(255, 255, 255), order), 1, cv::LINE_8);
 }
 
 } // namespace unislad_gst

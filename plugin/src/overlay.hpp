@@ -39,6 +39,14 @@ cv::Rect verdictBox(const cv::Size& frame);
 void drawOverlay(cv::Mat& frame, PixelOrder order, const cv::Mat& map, float threshold, bool isAnomaly, float score,
                  double alpha);
 
+/** @brief Draws the outline of a region of interest in place: a 1-pixel white line (for GRAY frames, 255) along
+    the border of the region's mask brought to the frame's size, so that the operator sees where anomalies count.
+    @param frame as for drawOverlay
+    @param order the frame's channel order
+    @param roi CV_8UC1 mask of any size, non-zero inside (the model's Params::roi); resized to the frame's size
+    Raises cv::Exception when the types do not fit. */
+void drawRegionOutline(cv::Mat& frame, PixelOrder order, const cv::Mat& roi);
+
 } // namespace unislad_gst
 
 #endif // UNISLAD_GST_OVERLAY_HPP

@@ -19,6 +19,12 @@ namespace unislad_gst {
     exceeds the threshold. Raises cv::Exception for a map that is not CV_32FC1. */
 std::vector<cv::Rect> anomalyRegions(const cv::Mat& map, float threshold);
 
+/** @brief The share of pixels where two region-of-interest masks disagree: `given` (a mask image as read, 8-bit
+    gray, inside where >= 128) brought to the size of `model` (the model's Params::roi, non-zero inside) by
+    nearest neighbour, compared pixel by pixel. 0 for the same region at any scale; 1 for opposite ones.
+    Raises cv::Exception for masks that are not CV_8UC1 or are empty. */
+double regionDisagreement(const cv::Mat& model, const cv::Mat& given);
+
 } // namespace unislad_gst
 
 #endif // UNISLAD_GST_REGIONS_HPP

@@ -71,6 +71,44 @@ cv::Mat changedPixels(const cv::Mat& a, const cv::Mat& b)
     return any;
 }
 
+TEST(UniSLAD_GstRegions, disagreement_of_region_masks)
+{
+    cv::Mat model(40, 60, CV_8U, cv::Scalar(0));
+    model(cv::Rect(15, 10, 30, 20)).setTo(255);
+    cv::Mat same;   // the same region, saved at twice the size with gray levels of a light pen
+    cv::resize(model, same, cv::Size(120, 80), 0, 0, cv::INTER_NEAREST);
+    same.setTo(200, same);
+    EXPECT_EQ(0.0, unislad_gst::regionDisagreement(model, same));
+    cv::Mat shifted(40, 60, CV_8U, cv::Scalar(0));
+    shifted(cv::Rect(21, 10, 30, 20)).setTo(255);   // 6 columns of 20 rows on each side: 240 of 2400
+    EXPECT_DOUBLE_EQ(240.0 / 2400.0, unislad_gst::regionDisagreement(model, shifted));
+    EXPECT_DOUBLE_EQ(1.0, unislad_gst::regionDisagreement(model, 255 - model));
+    cv::Mat dim = model.clone();
+    dim.setTo(100, model);   // darker than half: outside
+    EXPECT_DOUBLE_EQ(600.0 / 2400.0, unislad_gst::regionDisagreement(model, dim));
+    EXPECT_THROW(unislad_gst::regionDisagreement(model, cv::Mat(4, 4, CV_8UC3)), cv::Exception);
+}
+
+TEST(UniSLAD_GstOverlay, region_outline_follows_the_mask_border)
+{
+    cv::Mat roi(20, 20, CV_8U, cv::Scalar(0));
+    roi(cv::Rect(5, 5, 10, 10)).setTo(1);
+    for (const auto order : { unislad_gst::PixelOrder::BGR, unislad_gst::PixelOrder::GRAY }) {
+        cv::Mat frame(40, 40, order == unislad_gst::PixelOrder::GRAY ? CV_8UC1 : CV_8UC3, cv::Scalar::all(50));
+        unislad_gst::drawRegionOutline(frame, order, roi);
+        // The mask at the frame's size is the square 10..29: its border pixels, and only those, are white.
+        cv::Mat expected(40, 40, CV_8U, cv::Scalar(0));
+        cv::rectangle(expected, cv::Rect(10, 10, 20, 20), cv::Scalar(255), 1);
+        cv::Mat gray = frame;
+        if (frame.channels() == 3)
+            cv::cvtColor(frame, gray, cv::COLOR_BGR2GRAY);
+        EXPECT_EQ(0, cv::norm(gray == 255, expected, cv::NORM_INF));
+        EXPECT_EQ(0, cv::countNonZero((gray != 255) & (gray != 50)));
+    }
+    cv::Mat frame(8, 8, CV_8UC3);
+    EXPECT_THROW(unislad_gst::drawRegionOutline(frame, unislad_gst::PixelOrder::BGR, cv::Mat(8, 8, CV_32F)), cv::Exception);
+}
+
 TEST(UniSLAD_GstOverlay, changes_only_the_heat_map_and_the_verdict_box)
 {
     const Scene s;

@@ -254,6 +254,60 @@ TEST_F(UniSLAD_GstElement, corrupt_or_absent_model_fails_the_pipeline)
     }
 }
 
+TEST_F(UniSLAD_GstElement, roi_location_checks_the_models_region_and_overlay_outlines_it)
+{
+    // A model fitted with a region: the frames score as the library scores them, and the overlay draws the
+    // region's outline.
+    cv::Mat roi(64, 64, CV_8U, cv::Scalar(0));
+    roi(cv::Rect(8, 8, 48, 48)).setTo(255);
+    const std::string roiPath = dir + "/roi.png", otherPath = dir + "/other_roi.png", roiModel = dir + "/roi.unislad";
+    ASSERT_TRUE(cv::imwrite(roiPath, roi));
+    cv::Mat other = cv::Mat::zeros(64, 64, CV_8U);
+    other(cv::Rect(0, 0, 32, 64)).setTo(255);
+    ASSERT_TRUE(cv::imwrite(otherPath, other));
+    cv::uniSLAD::Params p = detector->getParams();
+    p.roi = roi;
+    cv::Ptr<cv::uniSLAD::UniSLAD> d = cv::uniSLAD::UniSLAD::create(p);
+    cv::RNG rng(1);
+    std::vector<cv::Mat> train;
+    for (int i = 0; i < 24; ++i)
+        train.push_back(sampleImage(rng, false));
+    d->fit(train);
+    d->save(roiModel);
+    {
+        RunResult run;
+        runPipeline(source("BGR") + "unislad model-location=" + roiModel + " roi-location=" + roiPath +
+                    " overlay=true ! fakesink name=sink", 60, run, true);
+        ASSERT_TRUE(run.eos) << run.error;
+        ASSERT_EQ((size_t)kFrames, run.messages.size());
+        ASSERT_EQ((size_t)kFrames, run.frames.size());
+        for (int i = 0; i < kFrames; ++i) {
+            EXPECT_FLOAT_EQ(d->predict(images[i]), (float)field(run.messages[i], "score")) << i;
+            // The outline: white on the square's border below the verdict box.
+            const cv::Vec3b onBorder = run.frames[i].at<cv::Vec3b>(40, 8);
+            EXPECT_EQ(cv::Vec3b(255, 255, 255), onBorder) << i;
+        }
+    }
+    // Another region, or a model without one, fails the pipeline naming both files.
+    for (const auto& c : { std::make_pair(roiModel, otherPath), std::make_pair(model, roiPath) }) {
+        RunResult run;
+        runPipeline(source("BGR") + "unislad model-location=" + c.first + " roi-location=" + c.second + " ! fakesink",
+                    30, run);
+        EXPECT_FALSE(run.eos);
+        EXPECT_EQ(GST_RESOURCE_ERROR, run.errorDomain);
+        EXPECT_EQ(GST_RESOURCE_ERROR_SETTINGS, run.errorCode);
+        EXPECT_NE(std::string::npos, run.error.find(c.first)) << run.error;
+        EXPECT_NE(std::string::npos, run.error.find(c.second)) << run.error;
+        EXPECT_TRUE(run.messages.empty());
+    }
+    {
+        RunResult run;
+        runPipeline(source("BGR") + "unislad model-location=" + roiModel + " roi-location=" + dir + " ! fakesink", 30, run);
+        EXPECT_EQ(GST_RESOURCE_ERROR_NOT_FOUND, run.errorCode);
+        EXPECT_NE(std::string::npos, run.error.find("not a regular file")) << run.error;
+    }
+}
+
 TEST_F(UniSLAD_GstElement, properties_change_while_streaming)
 {
     // The streaming thread scores frames while this thread flips overlay (and with it passthrough),
