@@ -129,8 +129,23 @@ int runFit(int argc, const char* const argv[])
                    "good calibration images (or leave --calib out: the training images are then cross-calibrated)");
     const std::vector<cv::Mat> train = loadImages(trainPaths), calibration = loadImages(calibPaths);
     const std::string roiPath = opts.value("roi");
-    if (!roiPath.empty())
+    if (!roiPath.empty()) {
         params.roi = readRegionOfInterest(roiPath);
+        // The library's rule, checked here to name the file (the library knows only its index).
+        for (size_t i = 0; i < train.size() + calibration.size(); ++i) {
+            const bool isTrain = i < train.size();
+            const cv::Mat& image = isTrain ? train[i] : calibration[i - train.size()];
+            const std::string& path = isTrain ? trainPaths[i] : calibPaths[i - train.size()];
+            try {
+                cv::uniSLAD::checkRegionOfInterest(params.roi, image.size(), path);
+            } catch (const cv::Exception&) {
+                CV_Error(cv::Error::StsError, cv::format("--roi: '%s' is %dx%d and '%s' %dx%d: expected a mask of the "
+                                                         "images' aspect ratio (it is resized to each image)",
+                                                         roiPath.c_str(), params.roi.cols, params.roi.rows,
+                                                         path.c_str(), image.cols, image.rows));
+            }
+        }
+    }
 
     cv::Ptr<cv::uniSLAD::UniSLAD> detector = cv::uniSLAD::UniSLAD::create(params);
     const auto start = std::chrono::steady_clock::now();

@@ -243,7 +243,10 @@ std::vector<cv::Mat> loadImages(const std::vector<std::string>& paths)
 
 cv::Mat readRegionOfInterest(const std::string& path)
 {
-    const cv::Mat image = readImage(path);
+    cv::Mat image;
+    std::string why;
+    if (!readImage(path, image, why))
+        CV_Error(cv::Error::StsError, "--roi: cannot read '" + path + "': " + why);
     cv::Mat gray, inside;
     if (image.channels() == 1)
         gray = image;
@@ -251,8 +254,8 @@ cv::Mat readRegionOfInterest(const std::string& path)
         cv::cvtColor(image, gray, cv::COLOR_BGR2GRAY);
     cv::compare(gray, image.depth() == CV_16U ? 32768 : 128, inside, cv::CMP_GE);
     if (cv::countNonZero(inside) == 0)
-        CV_Error(cv::Error::StsError, "region of interest '" + path + "': no pixel is bright (>= 50 % gray): draw the "
-                 "region white on black");
+        CV_Error(cv::Error::StsError, "--roi: '" + path + "' has no bright pixel (gray >= 50 %): draw the region of "
+                 "interest white on black");
     return inside;
 }
 

@@ -68,8 +68,8 @@ std::vector<cv::Mat> loadImages(const std::vector<std::string>& paths);
 
 /** A region-of-interest mask file (`fit --roi`) as Params::roi: CV_8U, 255 where the file is at least
     half-bright (gray value >= 128, of 255 or 65535), so that JPEG noise around a black background does
-    not count; raises cv::Exception naming the file when it cannot be read (readImage()) or has no such
-    pixel. */
+    not count; raises cv::Exception "--roi: ..." naming the file when it cannot be read (readImage()) or
+    has no such pixel. */
 cv::Mat readRegionOfInterest(const std::string& path);
 
 /** The union of a test item's masks at the image's size (CV_8U, 255 = anomalous); zeros without masks. */

@@ -74,6 +74,36 @@ run(detect_model_symlink_loop 1 "loop_a'[^\n]*Too many levels of symbolic links"
 run(fit_manifest_symlink_loop 1 "loop_a'[^\n]*Too many levels of symbolic links"
     fit --train "${BASE}/train/good" --model "${WORK}/m.unislad" --manifest "${WORK}/loop_a" --quiet)
 
+# Regions of interest (fit --roi) that cannot be one: each refused naming the file, and no model written.
+file(WRITE "${WORK}/not_an_image.png" "not an image")
+run(fit_roi_device 1 "--roi: cannot read '/dev/zero': [^
+]*character device"
+    fit --train "${BASE}/train/good" --model "${WORK}/roi1.unislad" --manifest "${MANIFEST}" --roi /dev/zero --quiet)
+run(fit_roi_not_an_image 1 "--roi: cannot read '[^']*not_an_image.png': not a readable image"
+    fit --train "${BASE}/train/good" --model "${WORK}/roi2.unislad" --manifest "${MANIFEST}" --roi "${WORK}/not_an_image.png" --quiet)
+run(fit_roi_folder 1 "--roi: cannot read '[^']*base': a directory"
+    fit --train "${BASE}/train/good" --model "${WORK}/roi3.unislad" --manifest "${MANIFEST}" --roi "${WORK}/base" --quiet)
+if(PYTHON)
+  execute_process(COMMAND "${PYTHON}" -c "
+import cv2, numpy, sys
+cv2.imwrite(sys.argv[1], numpy.full((64, 128), 255, numpy.uint8))   # another aspect ratio than the images
+cv2.imwrite(sys.argv[2], numpy.full((64, 64), 100, numpy.uint8))    # nothing bright: no region
+" "${WORK}/wide_roi.png" "${WORK}/dark_roi.png" RESULT_VARIABLE rc ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "writing the masks failed: ${err}")
+  endif()
+  run(fit_roi_wrong_shape 1 "--roi: '[^']*wide_roi.png' is 128x64 and '[^']*000.png' 64x64: expected a mask of the images' aspect ratio"
+      fit --train "${BASE}/train/good" --model "${WORK}/roi4.unislad" --manifest "${MANIFEST}" --roi "${WORK}/wide_roi.png" --quiet)
+  run(fit_roi_dark 1 "--roi: '[^']*dark_roi.png' has no bright pixel"
+      fit --train "${BASE}/train/good" --model "${WORK}/roi5.unislad" --manifest "${MANIFEST}" --roi "${WORK}/dark_roi.png" --quiet)
+endif()
+foreach(i 1 2 3 4 5)
+  if(EXISTS "${WORK}/roi${i}.unislad")
+    set(failures "${failures}
+fit --roi case ${i} wrote a model")
+  endif()
+endforeach()
+
 # A manifest far over the 1 MiB limit is refused by its size, before it is read.
 string(REPEAT "# padding padding padding padding padding padding padding padding padding padding\n" 40000 pad)
 file(WRITE "${WORK}/huge.yml" "${pad}")
@@ -107,6 +137,9 @@ if(MKFIFO)
   set(TRAIN2 "${WORK}/train_fifo")
   file(COPY "${BASE}/train/good/" DESTINATION "${TRAIN2}")
   execute_process(COMMAND "${MKFIFO}" "${TRAIN2}/zz_pipe.png")
+  run(fit_roi_fifo 1 "--roi: cannot read '[^']*pipe.png': [^
+]*named pipe"
+      fit --train "${BASE}/train/good" --model "${WORK}/roi6.unislad" --manifest "${MANIFEST}" --roi "${WORK}/pipe.png" --quiet)
   run(fit_fifo_in_folder 0 "skipping [^\n]*zz_pipe.png: a named pipe"
       fit --train "${TRAIN2}" --calib "${BASE}/validation/good" --model "${WORK}/m2.unislad" --manifest "${MANIFEST}" --quiet)
 else()

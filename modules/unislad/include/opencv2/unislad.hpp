@@ -90,6 +90,16 @@ path left by processes that were killed meanwhile (their pid no longer runs) are
 CV_EXPORTS void writeFileAtomically(const String& path, const std::vector<uchar>& bytes,
                                     const String& who = "cv::uniSLAD::writeFileAtomically");
 
+/** @brief Checks that an image can be inspected with a region of interest (Params::roi): its aspect ratio
+is the mask's, within 2 % (the mask is resized to every image, so on an image of another shape it would
+cover another part of the scene). fit(), update(), predict() and detect() apply the same rule; call it
+where images are read, to name a refused one by its origin.
+@param roi the mask (Params::roi); empty: nothing to check
+@param imageSize the image's size
+@param name what to call the image in the error message, e.g. its file path
+@throws cv::Exception (StsBadSize) "<name>: expected the aspect ratio of the region of interest ...". */
+CV_EXPORTS_W void checkRegionOfInterest(InputArray roi, const Size& imageSize, const String& name);
+
 /** @brief All settings of a UniSLAD detector.
 
 `Params()` is the offline default, the same as Params::defaults() (each field's default is stated in

@@ -1,6 +1,7 @@
 // This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
 // LICENSE file found in the top-level directory of this distribution.
 #include "precomp.hpp"
+#include "opencv2/unislad.hpp"
 #include "features/region_of_interest.hpp"
 
 #include <opencv2/imgproc.hpp>
@@ -88,4 +89,11 @@ void RegionOfInterest::checkImage(const Size& mask, const Size& image, const cha
                                            mask.height, a, image.width, image.height, b));
 }
 
-}}} // namespace cv::uniSLAD::detail
+} // namespace detail
+
+void checkRegionOfInterest(InputArray roi, const Size& imageSize, const String& name)
+{
+    detail::RegionOfInterest::checkImage(roi.empty() ? Size() : roi.size(), imageSize, "cv::uniSLAD::checkRegionOfInterest", name);
+}
+
+}} // namespace cv::uniSLAD
