@@ -37,6 +37,14 @@ void bindParams(py::module_& m)
     m.def("getVersionString", &cv::uniSLAD::getVersionString, "The library's version, \"major.minor.patch\".");
     m.def("isModelFile", &cv::uniSLAD::isModelFile, "path"_a,
           "Whether path is a UniSLAD model file, by its first 8 bytes.");
+    m.def(
+        "checkRegionOfInterest",
+        [](const py::object& roi, const std::pair<int, int>& imageSize, const std::string& name) {
+            cv::uniSLAD::checkRegionOfInterest(maskFromArray(roi, "roi"), cv::Size(imageSize.first, imageSize.second), name);
+        },
+        "roi"_a, "imageSize"_a, "name"_a,
+        "Raises unislad.error naming the image when its size (width, height) has another aspect ratio than the "
+        "mask's (Params.roi).");
     m.def("defaultModelDirectory", &cv::uniSLAD::defaultModelDirectory,
           "The folder where generated backbones are looked for ($UNISLAD_MODEL_DIR, ...).");
     m.def("useThreadCountIndependentBackend", &cv::uniSLAD::useThreadCountIndependentBackend, "threads"_a = 0,

@@ -247,6 +247,11 @@ class UniSLADTest(unittest.TestCase):
         loaded = unislad.UniSLAD.load(path)
         np.testing.assert_array_equal(loaded.getParams().roi, p.roi)
         self.assertEqual(loaded.predict(moved), det.predict(moved))
+        unislad.checkRegionOfInterest(inside, (96, 96), "same shape")
+        with self.assertRaisesRegex(unislad.error, "wide.png: expected the aspect ratio of the region of interest"):
+            unislad.checkRegionOfInterest(inside, (96, 48), "wide.png")
+        with self.assertRaisesRegex(unislad.error, r"UniSLAD::predict: images\[0\]: expected the aspect ratio"):
+            det.predict(np.zeros((48, 96, 3), np.uint8))
         p.roi = None
         self.assertEqual(p.roi.shape, (0, 0))
         with self.assertRaisesRegex(TypeError, "Params.roi: expected dtype uint8 .* or bool, found float32"):

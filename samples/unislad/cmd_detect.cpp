@@ -292,7 +292,9 @@ int runDetect(int argc, const char* const argv[])
                     char line[160];
                     std::snprintf(line, sizeof(line), "score %.3f %s %.3f: %s", s.result.score, s.result.isAnomaly ? ">" : "<=",
                                   s.result.threshold, s.result.isAnomaly ? "ANOMALY" : "good");
-                    const cv::Mat overlay = heatmapOverlay(image, map, cv::Mat(), lo, hi, { fs::path(s.path).filename().string(), line },
+                    // A model with a region of interest: its outline, where the map may be non-zero.
+                    const cv::Mat overlay = heatmapOverlay(image, map, detector->getParams().roi, lo, hi,
+                                                           { fs::path(s.path).filename().string(), line },
                                                            std::max(256, std::min(1024, std::max(image.cols, image.rows))));
                     writeOutputPng((fs::path(outDir) / name).string(), overlay);
                     s.heatmap = name;

@@ -228,6 +228,13 @@ TEST(UniSLAD_RegionOfInterest, is_saved_with_the_model_and_grows_with_update)
         EXPECT_EQ(d->predict(image), loaded->predict(image));
         EXPECT_EQ(loaded->predict(image), loaded->predict(other));
     }
+    // cv::Algorithm's FileStorage route keeps it too.
+    const std::string yml = cv::tempfile(".yml.gz");
+    d->cv::Algorithm::save(yml);
+    Ptr<UniSLAD> viaStorage = Algorithm::load<UniSLAD>(yml);
+    std::remove(yml.c_str());
+    EXPECT_EQ(0, cv::norm(expected, viaStorage->getParams().roi, NORM_INF));
+    EXPECT_EQ(d->predict(train[0]), viaStorage->predict(train[0]));
     // update() keeps to the region: the added images' cells inside join the banks.
     const int before = impl(loaded).fittedModel().banks.local->getSourceCount();
     loaded->update(tinySampleImages(4, false, 53));
