@@ -4,6 +4,7 @@
 // The anomaly map (scoring/anomaly_map.hpp): the fused patch map at the input's size, blurred.
 #include "test_precomp.hpp"
 #include "scoring/anomaly_map.hpp"
+#include "scoring/component_scores.hpp"
 
 namespace opencv_test { namespace {
 
@@ -57,6 +58,33 @@ TEST(UniSLAD_AnomalyMap, image_level_only_gives_the_score_everywhere)
     anomalyMap(Mat(), -1.25, Size(5, 3), 4.0, map);
     ASSERT_EQ(Size(5, 3), map.size());
     EXPECT_EQ(0, countNonZero(map != -1.25f));
+}
+
+TEST(UniSLAD_AnomalyMap, cells_outside_the_region_neither_heat_nor_cool_and_the_map_is_zero_there)
+{
+    // A 4 x 4 grid whose right half lies outside the region (NaN): resampled as if those cells held the
+    // smallest value inside, then set to 0 where the pixel mask is outside.
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    Mat patch = (Mat_<float>(4, 4) << 1, 2, nan, nan,
+                                      3, 4, nan, nan,
+                                      5, 6, nan, nan,
+                                      7, 8, nan, nan);
+    EXPECT_EQ(8.0, cv::uniSLAD::detail::maxInside(patch));
+    const Mat filled = cv::uniSLAD::detail::filledOutside(patch);
+    Mat expected = (Mat_<float>(4, 4) << 1, 2, 1, 1, 3, 4, 1, 1, 5, 6, 1, 1, 7, 8, 1, 1);
+    EXPECT_EQ(0, cv::norm(filled, expected, NORM_INF));
+    EXPECT_TRUE(std::isnan(patch.at<float>(0, 2))) << "the input is left as it was";
+    Mat inside(32, 32, CV_8U, Scalar(0));
+    inside(Rect(0, 0, 16, 32)).setTo(255);
+    Mat map, reference;
+    anomalyMap(patch, 0.0, Size(32, 32), 2.0, map, inside);
+    anomalyMap(expected, 0.0, Size(32, 32), 2.0, reference);
+    reference(Rect(16, 0, 16, 32)).setTo(0);
+    EXPECT_EQ(0, cv::norm(map, reference, NORM_INF));
+    EXPECT_EQ(0, countNonZero(map(Rect(16, 0, 16, 32))));
+    EXPECT_TRUE(cv::checkRange(map));
+    // No cell inside: nothing to take a maximum of.
+    EXPECT_EQ(0.0, cv::uniSLAD::detail::maxInside(Mat(2, 2, CV_32F, Scalar(nan))));
 }
 
 }} // namespace
