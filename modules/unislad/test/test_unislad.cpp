@@ -9,6 +9,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -190,6 +191,44 @@ TEST(UniSLAD_DetectorFit, same_seed_gives_identical_model_files)
     EXPECT_EQ(fileBytes(paths[0]), fileBytes(paths[1]));
     for (const std::string& p : paths)
         std::remove(p.c_str());
+}
+
+// Without calibration images every fold's model goes through the bank stages too; the progress shows those
+// models as one stage, counted per fold, and the bank stages once, for the final model.
+TEST(UniSLAD_DetectorFit, hold_out_progress_shows_the_bank_stages_once)
+{
+    const std::vector<Mat> train = tinySampleImages(10, false, 31), cal = tinySampleImages(4, false, 32);
+    struct Step { std::string stage; int done, total; };
+    const auto run = [&](bool given) {
+        std::vector<Step> steps;
+        Ptr<UniSLAD> d = UniSLAD::create(tinyDetectorParams());
+        d->fit(train, given ? cal : std::vector<Mat>(), [&](const String& stage, int done, int total) {
+            steps.push_back({ stage, done, total });
+        });
+        return steps;
+    };
+    const auto runs = [](const std::vector<Step>& steps) {
+        std::vector<std::string> r;
+        for (const Step& s : steps)
+            if (r.empty() || r.back() != s.stage)
+                r.push_back(s.stage);
+        return r;
+    };
+    const std::vector<Step> holdOut = run(false), given = run(true);
+    // 10 images, calibrationFraction 0.2: below 50 images each is held out once, over round(1 / 0.2) folds.
+    std::vector<int> folds;
+    for (const Step& s : holdOut)
+        if (s.stage == "calibration models") {
+            EXPECT_EQ(5, s.total);
+            folds.push_back(s.done);
+        }
+    EXPECT_EQ(std::vector<int>({ 0, 1, 2, 3, 4, 5 }), folds);
+    std::vector<std::string> expected = runs(given);
+    // The same stages as with calibration images, but the hold-out models in place of scoring the given ones.
+    expected.erase(std::find(expected.begin(), expected.end(), std::string("calibration")));
+    expected.insert(expected.begin() + 1, "calibration models");
+    EXPECT_EQ(expected, runs(holdOut));
+    EXPECT_NE(expected.end(), std::find(expected.begin(), expected.end(), std::string("distributions")));
 }
 
 TEST(UniSLAD_DetectorFit, calibration_images_progress_raw_mode_and_ablations)

@@ -302,7 +302,11 @@ public:
     CV_WRAP virtual void fit(InputArrayOfArrays images) = 0;
     /** @brief Fits on nominal images and calibrates on other nominal images (e.g. validation/good). */
     CV_WRAP virtual void fit(InputArrayOfArrays images, InputArrayOfArrays calibrationImages) = 0;
-    /** @brief fit() reporting its progress. */
+    /** @brief fit() reporting its progress, stage by stage: "features" (per image), "calibration models"
+        (without calibration images: the hold-out models, per fold; their banks are not reported stage by
+        stage), "local bank" and "global bank" (the coreset selection, when the bank has one), "distributions"
+        (the image-level Gaussians), "calibration" (given calibration images, per image) and "done". The
+        callback may throw to cancel the fit; the detector is then left as it was. */
     virtual void fit(InputArrayOfArrays images, InputArrayOfArrays calibrationImages, const ProgressCallback& progress) = 0;
 
     /** @brief Adds nominal images to a fitted (or loaded) detector, without the images it was fitted on.

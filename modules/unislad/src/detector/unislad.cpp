@@ -218,8 +218,13 @@ void UniSLADImpl::fitOrThrow(InputArrayOfArrays _images, InputArrayOfArrays _cal
         model_ = fitModel(trainFeatures, &progress);
         scoreInBatches(model_, calibration, &progress, nominal);
     } else {
-        for (const HoldOut& fold : folds) {
-            const FittedModel partial = fitModel(trainFeatures.subset(fold.rest), &progress);
+        // Each fold's model goes through the same bank stages as the final one; reported as one stage, so
+        // that the banks' stages show once, for the model that is kept.
+        const int foldCount = (int)folds.size();
+        report(&progress, "calibration models", 0, foldCount);
+        for (int k = 0; k < foldCount; ++k) {
+            const HoldOut& fold = folds[k];
+            const FittedModel partial = fitModel(trainFeatures.subset(fold.rest), nullptr);
             if (!trainFeatures.sampled()) {
                 for (int i : fold.heldOut)
                     nominal.push_back(scoreComponents(partial, trainFeatures, i));
@@ -228,8 +233,9 @@ void UniSLADImpl::fitOrThrow(InputArrayOfArrays _images, InputArrayOfArrays _cal
                 std::vector<Mat> images;
                 for (int i : fold.heldOut)
                     images.push_back(train[i]);
-                scoreInBatches(partial, images, &progress, nominal);
+                scoreInBatches(partial, images, nullptr, nominal);
             }
+            report(&progress, "calibration models", k + 1, foldCount);
         }
         model_ = fitModel(trainFeatures, &progress);
     }
