@@ -8,6 +8,7 @@
 #include "detector_options.hpp"
 #include "evaluation.hpp"
 #include "report.hpp"
+#include "report_figures.hpp"
 #include "report_html.hpp"
 
 #include <cstdio>
@@ -22,7 +23,7 @@ namespace {
 const std::string kEvalKeys = std::string(
     "{help h ?        |           | print this help}"
     "{data d          |<none>     | a category folder (MVTec AD or MVTec LOCO AD layout), or with --categories their parent}"
-    "{categories c    |<optional> | comma-separated category folders under --data, or 'all'; prints a Table II}"
+    "{categories c    |<optional> | comma-separated category folders under --data, or 'all'; prints a table of every category and their average}"
     "{model m         |<optional> | a fitted model file (one category); default: fit on the fly}"
     "{report r        |<optional> | write a report into this folder: index.html (open it in a browser), per category metrics.json, scores.csv, plots and a heat-map gallery}"
     "{no-pixel        |           | skip the pixel metrics (P-AUROC, AUPRO)}"
@@ -43,6 +44,8 @@ void printSummary(const Evaluation& e)
                 "detect %.0f ms/image\n",
                 e.category.c_str(), tableCell(e).c_str(), pct(e.pixelAUROC).c_str(), pct(e.auPRO).c_str(),
                 pct(e.f1Max).c_str(), e.fitSeconds, e.trainImages, e.msPerImage);
+    for (const Caveat& c : caveatsOf(e))
+        std::printf("  note: %s %s: %s\n", c.label.c_str(), pct(c.value).c_str(), c.why.c_str());
 }
 
 } // namespace
@@ -103,19 +106,12 @@ int runEval(int argc, const char* const argv[])
     }
     if (results.size() > 1) {
         std::printf("\nI-AUROC (%%) logical/structural/mean\n");
-        double sumL = 0, sumS = 0, sumM = 0;
-        int nL = 0, nS = 0, nM = 0;
+        std::vector<const Evaluation*> rows;
         for (const Evaluation& e : results) {
             std::printf("  %-20s %s\n", e.category.c_str(), tableCell(e).c_str());
-            if (e.aurocLogical >= 0) { sumL += e.aurocLogical; ++nL; }
-            if (e.aurocStructural >= 0) { sumS += e.aurocStructural; ++nS; }
-            if (e.aurocMean >= 0) { sumM += e.aurocMean; ++nM; }
+            rows.push_back(&e);
         }
-        Evaluation avg;
-        avg.aurocLogical = nL ? sumL / nL : -1;
-        avg.aurocStructural = nS ? sumS / nS : -1;
-        avg.aurocMean = nM ? sumM / nM : -1;
-        std::printf("  %-20s %s\n", "average", tableCell(avg).c_str());
+        std::printf("  %-20s %s\n", "average", tableCell(averageOf(rows)).c_str());
     }
     if (!reportDir.empty()) {
         writeHtmlIndex(reportDir, results, used);

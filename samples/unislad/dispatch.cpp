@@ -28,7 +28,7 @@ const std::vector<Command>& commands()
     static const std::vector<Command> list = {
         {"fit", "fit a detector on nominal images and write the model file", &runFit},
         {"detect", "score images with a model: verdicts, scores.csv, results.json, heat maps", &runDetect},
-        {"eval", "fit and evaluate on MVTec AD / MVTec LOCO AD style data (Table II metrics, --report)", &runEval},
+        {"eval", "fit and evaluate on MVTec AD / MVTec LOCO AD style data: image and pixel AUROC, AUPRO, F1-max; --report", &runEval},
         {"bench", "measure fit and detect times on this machine, detect split by stage", &runBench},
         {"synth", "write synthetic MVTec AD / MVTec LOCO AD style data sets", &runSynth},
     };

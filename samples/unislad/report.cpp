@@ -1,6 +1,7 @@
 // This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
 // LICENSE file found in the top-level directory of this distribution.
 #include "report.hpp"
+#include "report_figures.hpp"
 #include "output_files.hpp"
 
 #include <cstdio>
@@ -54,7 +55,14 @@ void writeReport(const std::string& dir, const Evaluation& e, float threshold)
     }
     j << "},\n  \"train_images\": " << e.trainImages << ",\n  \"calibration_images\": " << e.calibrationImages << ",\n"
       << "  \"fit_seconds\": " << number(e.fitSeconds) << ",\n  \"detect_ms_per_image\": " << number(e.msPerImage) << ",\n"
-      << "  \"eval_seconds\": " << number(e.evalSeconds) << "\n}\n";
+      << "  \"eval_seconds\": " << number(e.evalSeconds) << ",\n  \"caveats\": [";
+    first = true;
+    for (const Caveat& c : caveatsOf(e)) {
+        j << (first ? "\n" : ",\n") << "    {\"metric\": " << jsonString(c.key) << ", \"value\": " << number(c.value)
+          << ", \"why\": " << jsonString(c.why) << "}";
+        first = false;
+    }
+    j << (first ? "]\n}\n" : "\n  ]\n}\n");
     writeTextAtomic(dir + "/metrics.json", j.str());
 
     std::ostringstream c;

@@ -4,6 +4,7 @@
 #include "plots.hpp"
 #include "output_files.hpp"
 #include "report.hpp"
+#include "report_figures.hpp"
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -78,9 +79,14 @@ figcaption { color: var(--muted); font-size: 13px; margin-top: 4px; max-width: 5
 .tag { display: inline-block; padding: 0 7px; border-radius: 9px; font-size: 12px; color: #fff; }
 .tag.good { background: var(--good); } .tag.logical { background: var(--logical); } .tag.structural { background: var(--structural); }
 .flag { font-weight: 600; } .flag.yes { color: #b3261e; } .flag.no { color: #2e7d32; }
-.thumbs { display: flex; flex-wrap: wrap; gap: 12px; }
-.thumbs a { text-decoration: none; color: var(--ink); font-size: 13px; }
-.thumbs img { width: 260px; border: 1px solid var(--line); border-radius: 4px; display: block; }
+.thumbs { display: grid; grid-template-columns: repeat(auto-fill, minmax(460px, 1fr)); gap: 14px; }
+.thumbs a { text-decoration: none; color: var(--ink); font-size: 14px; font-weight: 600; }
+.thumbs img { width: 100%; height: auto; border: 1px solid var(--line); border-radius: 4px; display: block; margin-bottom: 4px; }
+td.caveat { background: #fff4e5; }
+.mark { display: inline-block; min-width: 15px; border-radius: 8px; background: #b3541e; color: #fff; font-size: 11px;
+        font-weight: 700; text-align: center; line-height: 15px; }
+.caveats { background: #fff8ee; border: 1px solid #f0d2ae; border-radius: 6px; padding: 4px 14px; margin-top: 10px; font-size: 14px; }
+.caveats p { margin: 6px 0; } .caveats ul { margin: 4px 0 8px; padding-left: 20px; }
 .muted { color: var(--muted); font-size: 13px; }
 code { background: #eef1f5; padding: 1px 4px; border-radius: 3px; }
 )CSS";
@@ -172,35 +178,65 @@ std::string tag(const std::string& kind)
     return "<span class=\"tag " + esc(kind) + "\">" + esc(kind) + "</span>";
 }
 
+/** A figure's cell: the value, marked (and explained on hover) when a caveat concerns it. */
+std::string figureCell(double value, const Caveat* caveat, bool bold)
+{
+    const std::string v = bold ? "<b>" + pct(value) + "</b>" : pct(value);
+    if (!caveat)
+        return "<td>" + v + "</td>";
+    return "<td class=\"caveat\" title=\"" + esc(caveat->why) + "\">" + v + " <span class=\"mark\">!</span></td>";
+}
+
 std::string summaryTable(const std::vector<const Evaluation*>& rows, bool links)
 {
+    const std::vector<Figure>& figures = summaryFigures();
     std::ostringstream h;
-    h << "<table>\n<tr><th>category</th><th>I-AUROC logical</th><th>I-AUROC structural</th><th>I-AUROC mean</th>"
-         "<th>I-AUROC all</th><th>P-AUROC</th><th>AUPRO (0.3)</th><th>F1-max</th><th>test images</th></tr>\n";
-    double sum[3] = { 0, 0, 0 };
-    int cnt[3] = { 0, 0, 0 };
+    h << "<table>\n<tr><th>category</th>";
+    for (const Figure& f : figures)
+        h << "<th>" << esc(f.label) << "</th>";
+    h << "<th>test images</th></tr>\n";
+    std::vector<std::pair<std::string, Caveat>> notes;
+    size_t images = 0;
+    const auto row = [&](const Evaluation& e, const std::string& name, const std::string& cls, size_t count) {
+        const std::vector<Caveat> caveats = caveatsOf(e);
+        h << "<tr" << cls << "><td>" << name << "</td>";
+        for (const Figure& f : figures)
+            h << figureCell(e.*f.field, caveatFor(caveats, f.key), std::string(f.key) == "image_auroc/mean");
+        h << "<td>" << count << "</td></tr>\n";
+        for (const Caveat& c : caveats)
+            if (std::any_of(figures.begin(), figures.end(), [&](const Figure& f) { return c.key == f.key; }))  // the rest: per defect
+                notes.push_back({ e.category, c });
+    };
     for (const Evaluation* e : rows) {
-        const std::string name = links ? "<a href=\"" + esc(e->category) + "/index.html\">" + esc(e->category) + "</a>"
-                                       : esc(e->category);
-        h << "<tr><td>" << name << "</td><td>" << pct(e->aurocLogical) << "</td><td>" << pct(e->aurocStructural)
-          << "</td><td><b>" << pct(e->aurocMean) << "</b></td><td>" << pct(e->aurocAll) << "</td><td>" << pct(e->pixelAUROC)
-          << "</td><td>" << pct(e->auPRO) << "</td><td>" << pct(e->f1Max) << "</td><td>" << e->items.size() << "</td></tr>\n";
-        const double v[3] = { e->aurocLogical, e->aurocStructural, e->aurocMean };
-        for (int k = 0; k < 3; ++k)
-            if (v[k] >= 0) {
-                sum[k] += v[k];
-                ++cnt[k];
-            }
+        row(*e, links ? "<a href=\"" + esc(e->category) + "/index.html\">" + esc(e->category) + "</a>" : esc(e->category), "",
+            e->items.size());
+        images += e->items.size();
     }
-    if (rows.size() > 1) {
-        h << "<tr class=\"avg\"><td>average</td>";
-        for (int k = 0; k < 3; ++k)
-            h << "<td>" << pct(cnt[k] ? sum[k] / cnt[k] : -1) << "</td>";
-        h << "<td></td><td></td><td></td><td></td><td></td></tr>\n";
+    if (rows.size() > 1)
+        row(averageOf(rows), "average", " class=\"avg\"", images);
+    h << "</table>\n<p class=\"muted\">Image AUROC in %: how well the image score ranks each anomaly group above the good "
+         "test images (50 is chance, 100 perfect); mean: of logical and structural. P-AUROC: the same per pixel of the "
+         "anomaly map against the ground-truth masks; AUPRO: the per-region overlap up to a false-positive rate of 0.3; "
+         "pixel metrics on maps at most 256 px on a side. The average row averages each column over the categories that "
+         "have it; its last cell is the total.</p>\n";
+    if (!notes.empty()) {
+        h << "<div class=\"caveats\"><p><b>Read with care</b> (marked <span class=\"mark\">!</span>):</p>\n<ul>\n";
+        for (const auto& n : notes)
+            h << "<li>" << esc(n.first) << ", " << esc(n.second.label) << " " << pct(n.second.value) << ": "
+              << esc(n.second.why) << ".</li>\n";
+        h << "</ul></div>\n";
     }
-    h << "</table>\n<p class=\"muted\">Image AUROC in %, each anomaly group against the good test images (the paper's "
-         "Table II reports logical / structural / mean). P-AUROC and AUPRO (up to FPR 0.3) on maps at most 256 px on a side.</p>\n";
     return h.str();
+}
+
+/** The calibration images of a fit: a count, or how the training images stood in for them. */
+std::string calibrationCell(const Evaluation& e)
+{
+    if (e.calibrationImages > 0)
+        return std::to_string(e.calibrationImages);
+    if (e.trainImages == 0)
+        return "&ndash;";  // a model file was evaluated
+    return "held out from training (models of the other images score them)";
 }
 
 std::string paramsTable(const cv::uniSLAD::Params& p)
@@ -214,13 +250,14 @@ std::string paramsTable(const cv::uniSLAD::Params& p)
     row("local / pretrain dims", std::to_string(p.localDims) + " / " + std::to_string(p.pretrainDims));
     row("coreset ratio local / global", fmt("%g", p.localCoresetRatio) + " / " + fmt("%g", p.globalCoresetRatio));
     std::string parts;
-    for (auto c : { std::make_pair(p.useLocal, "RFE"), std::make_pair(p.useGlobal, "VFE"), std::make_pair(p.useMahalanobis, "MT"),
-                    std::make_pair(p.usePatchBank, "PMB"), std::make_pair(p.useImageDistribution, "IDM") })
+    for (auto c : { std::make_pair(p.useLocal, "local features"), std::make_pair(p.useGlobal, "global features"),
+                    std::make_pair(p.useMahalanobis, "whitening"), std::make_pair(p.usePatchBank, "patch memory banks"),
+                    std::make_pair(p.useImageDistribution, "image-level Gaussians") })
         if (c.first)
-            parts += (parts.empty() ? "" : " + ") + std::string(c.second);
+            parts += (parts.empty() ? "" : ", ") + std::string(c.second);
     row("components", parts);
-    row("fusion", p.fusion == cv::uniSLAD::FUSION_CALIBRATED ? "calibrated" : "raw");
-    row("weights w / w_i", fmt("%g", p.w) + " / " + fmt("%g", p.wI));
+    row("score fusion", p.fusion == cv::uniSLAD::FUSION_CALIBRATED ? "calibrated" : "raw");
+    row("weight of the patch level / of the global image score", fmt("%g", p.w) + " / " + fmt("%g", p.wI));
     row("backend", p.backend == cv::uniSLAD::COMPUTE_CUDA ? "cuda" : "cpu");
     row("seed", std::to_string(p.seed));
     h << "</table>\n";
@@ -328,6 +365,7 @@ void writeHtmlReport(const std::string& dir, const Evaluation& e, const cv::Ptr<
             flaggedGood += s.result.isAnomaly;
         }
     }
+    const std::vector<Caveat> caveats = caveatsOf(e);
     std::ostringstream h;
     h << pageHead("UniSLAD report: " + e.category,
                   "UniSLAD for OpenCV " + esc(cv::uniSLAD::getVersionString()) + " &middot; " +
@@ -350,9 +388,10 @@ void writeHtmlReport(const std::string& dir, const Evaluation& e, const cv::Ptr<
     for (const auto& kv : defects) {
         const DefectRow& d = kv.second;
         const auto it = e.aurocPerDefect.find(kv.first);
-        h << "<tr><td>" << esc(kv.first) << "</td><td>" << tag(d.kind) << "</td><td>" << d.n << "</td><td>"
-          << (it == e.aurocPerDefect.end() ? std::string("&ndash;") : pct(it->second)) << "</td><td>" << fmt("%.3f", d.sum / d.n)
-          << "</td><td>" << d.flagged << " (" << fmt("%.0f", 100.0 * d.flagged / d.n) << "%)</td></tr>\n";
+        h << "<tr><td>" << esc(kv.first) << "</td><td>" << tag(d.kind) << "</td><td>" << d.n << "</td>"
+          << (it == e.aurocPerDefect.end() ? std::string("<td>&ndash;</td>")
+                                           : figureCell(it->second, caveatFor(caveats, "image_auroc_per_defect/" + kv.first), false))
+          << "<td>" << fmt("%.3f", d.sum / d.n) << "</td><td>" << d.flagged << " (" << fmt("%.0f", 100.0 * d.flagged / d.n) << "%)</td></tr>\n";
     }
     h << "</table>\n</section>\n";
 
@@ -374,8 +413,9 @@ void writeHtmlReport(const std::string& dir, const Evaluation& e, const cv::Ptr<
     h << "</section>\n";
 
     h << "<section><h2>Timings</h2>\n<table>\n"
-      << "<tr><td>fit (features, banks, Gaussians, calibration)</td><td>" << fmt("%.2f s", e.fitSeconds) << "</td></tr>\n"
-      << "<tr><td>training / calibration images</td><td>" << e.trainImages << " / " << e.calibrationImages << "</td></tr>\n"
+      << "<tr><td>fit (features, banks, Gaussians, calibration" << (e.calibrationImages ? "" : ", with the hold-out models")
+      << ")</td><td>" << fmt("%.2f s", e.fitSeconds) << "</td></tr>\n"
+      << "<tr><td>training / calibration images</td><td>" << e.trainImages << " / " << calibrationCell(e) << "</td></tr>\n"
       << "<tr><td>detect, per test image</td><td>" << fmt("%.1f ms", e.msPerImage) << "</td></tr>\n"
       << "<tr><td>evaluation of " << e.items.size() << " test images (with metrics)</td><td>" << fmt("%.2f s", e.evalSeconds)
       << "</td></tr>\n</table>\n<p class=\"muted\">fit is 0 when a model file was evaluated.</p>\n</section>\n";
@@ -395,17 +435,17 @@ void writeHtmlIndex(const std::string& dir, const std::vector<Evaluation>& resul
     std::ostringstream h;
     h << pageHead("UniSLAD evaluation report", "UniSLAD for OpenCV " + esc(cv::uniSLAD::getVersionString()) + " &middot; " +
                                                    std::to_string(results.size()) + " categor" + (results.size() == 1 ? "y" : "ies"));
-    h << "<section><h2>Image AUROC (Table II)</h2>\n" << summaryTable(rows, true) << "</section>\n";
+    h << "<section><h2>Image AUROC: logical and structural anomalies</h2>\n" << summaryTable(rows, true) << "</section>\n";
     h << "<section><h2>Categories</h2>\n<div class=\"thumbs\">\n";
     for (const Evaluation& e : results)
         h << "<a href=\"" << esc(e.category) << "/index.html\"><img src=\"" << esc(e.category) << "/roc.png\" alt=\"ROC of "
-          << esc(e.category) << "\">" << esc(e.category) << "</a>\n";
+          << esc(e.category) << "\" width=\"640\" height=\"480\">" << esc(e.category) << "</a>\n";
     h << "</div>\n</section>\n";
     h << "<section><h2>Timings</h2>\n<table>\n<tr><th>category</th><th>fit</th><th>train / calibration images</th>"
          "<th>detect per image</th><th>evaluation</th></tr>\n";
     for (const Evaluation& e : results)
         h << "<tr><td>" << esc(e.category) << "</td><td>" << fmt("%.2f s", e.fitSeconds) << "</td><td>" << e.trainImages << " / "
-          << e.calibrationImages << "</td><td>" << fmt("%.1f ms", e.msPerImage) << "</td><td>" << fmt("%.2f s", e.evalSeconds)
+          << calibrationCell(e) << "</td><td>" << fmt("%.1f ms", e.msPerImage) << "</td><td>" << fmt("%.2f s", e.evalSeconds)
           << "</td></tr>\n";
     h << "</table>\n</section>\n";
     h << "<section><h2>Configuration</h2>\n" << paramsTable(params) << "</section>\n";
