@@ -18,7 +18,7 @@ Params::Params()
       w(0.6), wI(0.2), wIG(0.5), fusion(FUSION_CALIBRATED), calibrationFraction(0.2),
       thresholdQuantile(0.99), thresholdMargin(0.5), mapSigma(4.0),
       useLocal(true), useGlobal(true), useMahalanobis(false), usePatchBank(true), useImageDistribution(true),
-      seed(0), numThreads(0), maxFeatureMemoryMiB(4096)
+      seed(0), numThreads(0), maxFeatureMemoryMiB(4096), embedBackbones(true)
 {
     // Why these values (each measured on the synthetic MVTec LOCO style sets, BENCHMARKS.md):
     // * K = 56 is MobileNetV2's native resolution of block_2_add at 224 px; with the local bank and
@@ -106,7 +106,8 @@ void Params::write(FileStorage& fs) const
        << "thresholdQuantile" << thresholdQuantile << "thresholdMargin" << thresholdMargin << "mapSigma" << mapSigma
        << "useLocal" << (int)useLocal << "useGlobal" << (int)useGlobal << "useMahalanobis" << (int)useMahalanobis
        << "usePatchBank" << (int)usePatchBank << "useImageDistribution" << (int)useImageDistribution
-       << "seed" << seed << "numThreads" << numThreads << "maxFeatureMemoryMiB" << maxFeatureMemoryMiB;
+       << "seed" << seed << "numThreads" << numThreads << "maxFeatureMemoryMiB" << maxFeatureMemoryMiB
+       << "embedBackbones" << (int)embedBackbones;
     if (!roi.empty())
         fs << "roi" << roi;   // a model file keeps it as a tensor instead (UniSLAD::save)
 }
@@ -157,6 +158,7 @@ void Params::read(const FileNode& node)
     readIfPresent(node, "seed", seed);
     readIfPresent(node, "numThreads", numThreads);
     readIfPresent(node, "maxFeatureMemoryMiB", maxFeatureMemoryMiB);  // absent in older files: the default
+    readBool(node, "embedBackbones", embedBackbones);   // a model file's own sections decide (UniSLAD::load)
     readIfPresent(node, "roi", roi);
 }
 

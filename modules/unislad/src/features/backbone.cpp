@@ -7,6 +7,7 @@
 #include "io/file_type.hpp"
 #include "io/sha256.hpp"
 #include "features/backbone_manifest.hpp"
+#include "features/backbone_source.hpp"
 
 #include <opencv2/dnn.hpp>
 
@@ -227,7 +228,7 @@ BackboneManifest openManifest(const std::string& text, const std::string& path)
 
 } // namespace
 
-BackboneManifest BackboneManifest::read(const String& path)
+std::string detail::readManifestText(const std::string& path)
 {
     // The type and size are checked before the file is opened (a named pipe would block, a device never
     // end); then at most 1 MiB + 1 byte is read, in case the file grew, parsed from memory by
@@ -249,7 +250,12 @@ BackboneManifest BackboneManifest::read(const String& path)
     text.resize((size_t)in.gcount());
     if (in.bad())
         manifestError(path, "cannot read the file");
-    return openManifest(text, path);
+    return text;
+}
+
+BackboneManifest BackboneManifest::read(const String& path)
+{
+    return openManifest(detail::readManifestText(path), path);
 }
 
 BackboneManifest detail::parseManifest(const std::string& text, const std::string& path)
