@@ -106,8 +106,11 @@ void Params::write(FileStorage& fs) const
        << "thresholdQuantile" << thresholdQuantile << "thresholdMargin" << thresholdMargin << "mapSigma" << mapSigma
        << "useLocal" << (int)useLocal << "useGlobal" << (int)useGlobal << "useMahalanobis" << (int)useMahalanobis
        << "usePatchBank" << (int)usePatchBank << "useImageDistribution" << (int)useImageDistribution
-       << "seed" << seed << "numThreads" << numThreads << "maxFeatureMemoryMiB" << maxFeatureMemoryMiB
-       << "embedBackbones" << (int)embedBackbones;
+       << "seed" << seed << "numThreads" << numThreads << "maxFeatureMemoryMiB" << maxFeatureMemoryMiB;
+    // Written only when off, so that a model file (whose own sections say whether it embeds, and whose
+    // parameters are written with the default here) keeps the bytes of the files written before it.
+    if (!embedBackbones)
+        fs << "embedBackbones" << 0;
     if (!roi.empty())
         fs << "roi" << roi;   // a model file keeps it as a tensor instead (UniSLAD::save)
 }
@@ -158,7 +161,7 @@ void Params::read(const FileNode& node)
     readIfPresent(node, "seed", seed);
     readIfPresent(node, "numThreads", numThreads);
     readIfPresent(node, "maxFeatureMemoryMiB", maxFeatureMemoryMiB);  // absent in older files: the default
-    readBool(node, "embedBackbones", embedBackbones);   // a model file's own sections decide (UniSLAD::load)
+    readBool(node, "embedBackbones", embedBackbones);   // absent: the default (a model file's sections decide)
     readIfPresent(node, "roi", roi);
 }
 

@@ -152,6 +152,7 @@ ModelState UniSLADImpl::exportState(bool embed) const
     FileStorage fs(".yml", FileStorage::WRITE | FileStorage::MEMORY);
     Params written = params_;
     written.roi = Mat();   // a tensor of its own, not a matrix in the text
+    written.embedBackbones = true;   // not written: a model file's sections say it, cv::FileStorage a text
     fs << "params" << "{";
     written.write(fs);
     fs << "}";
@@ -214,6 +215,8 @@ void UniSLADImpl::importState(const ModelState& s, const std::string& source, in
     const std::vector<BackboneSource> backbones = importBackbones(s, p, source);
     if (s.fromModelFile)
         p.embedBackbones = !s.embedded.empty();
+    else if (const String* embed = s.text("embed_backbones"))
+        p.embedBackbones = *embed != "0";
 
     for (const auto& g : s.graphs)
         if (g.first != "local" && g.first != "global" && g.first != "class")
@@ -301,6 +304,7 @@ void UniSLADImpl::write(FileStorage& fs) const
     fs << "texts" << "{";
     for (const auto& t : s.texts)
         fs << t.first << t.second;
+    fs << "embed_backbones" << String(params_.embedBackbones ? "1" : "0");   // what save() would do after read()
     fs << "}" << "tensors" << "{";
     for (const auto& t : s.tensors)
         fs << t.first << t.second;
