@@ -302,6 +302,10 @@ public:
 
     /** @brief Loads a model file written by save(); raises cv::Exception naming the file when it is
         missing, truncated, corrupt, of a newer format, or when a backbone's hash does not match.
+        A file that embeds its backbones (Params::embedBackbones) opens no other file: the networks are
+        built from its bytes once their SHA-256 is checked, and the detector keeps those bytes in memory
+        (to save them again: the ONNX files' size beside the networks). A file that references them
+        finds each manifest at the path recorded at fit or, by file name, in defaultModelDirectory().
         @param path the model file
         @param backend ComputeBackend to run the backbones on; -1 (default): the one saved in the model.
         The backend changes where the networks run, not the fitted state. */

@@ -33,8 +33,9 @@ struct BackboneSource
 /** DualFeatureExtractor::create, with the backbones of `embedded` built from their manifest text and
     ONNX bytes instead of files: a manifest path of the parameters that matches an embedded source's
     manifestPath is never opened (nor the ONNX file its manifest names); other paths are read as
-    create() reads them. The embedded bytes are checked against the manifest's `sha256` when it has one
-    (Backbone::createFromBuffer); BackboneSource::sha256 is the caller's to check. */
+    create() reads them. BackboneSource::sha256 is the caller's to check against the bytes; the bytes
+    are checked against the manifest's `sha256` (Backbone::createFromBuffer) unless that is the same
+    hash. The networks keep no reference to the bytes. */
 CV_EXPORTS Ptr<DualFeatureExtractor> createFeatureExtractor(const DualFeatureExtractor::Params& params,
                                                             const std::vector<BackboneSource>& embedded);
 
