@@ -196,6 +196,32 @@ TEST(UniSLAD_EmbeddedBackbones, a_model_file_alone_scores_bit_identically_withou
     EXPECT_TRUE(UniSLAD::loadFromBuffer(loaded->saveToBuffer()) != nullptr);
 }
 
+TEST(UniSLAD_EmbeddedBackbones, two_backbones_are_embedded_each)
+{
+    // The local and the global branch on two copies of the tiny backbone (two manifests: two networks).
+    Scratch scratch;
+    fs::create_directories(scratch.root() + "/backbone/global");
+    for (const char* f : { "tiny_backbone.yml", "tiny_backbone.onnx" })
+        fs::copy_file(unisladFixturePath(f), scratch.root() + "/backbone/global/" + f);
+    Params p = tinyParams(scratch.manifest(), true);
+    p.globalManifest = scratch.root() + "/backbone/global/tiny_backbone.yml";
+    const Ptr<UniSLAD> d = fitted(p);
+    const std::string before = resultBits(*d);
+    const Bytes model = d->saveToBuffer();
+    const impl::ModelArchiveReader r = impl::ModelArchiveReader::parse(model, "model");
+    EXPECT_EQ(scratch.manifest(), r.text("text/backbone0_manifest"));
+    EXPECT_EQ(p.globalManifest, r.text("text/backbone1_manifest"));
+    ASSERT_TRUE(r.has("backbone/0/onnx") && r.has("backbone/1/onnx") && r.has("backbone/1/manifest"));
+    EXPECT_FALSE(r.has("backbone/2/onnx"));
+    scratch.hideBackbones();
+    const Ptr<UniSLAD> loaded = UniSLAD::loadFromBuffer(model);
+    EXPECT_EQ(before, resultBits(*loaded));
+    EXPECT_NE(loaded->getParams().localManifest, loaded->getParams().globalManifest);
+    // One of the two missing: named by its index.
+    UNISLAD_EXPECT_THROW_MSG(UniSLAD::loadFromBuffer(rewritten(model, "backbone/1/onnx", nullptr)),
+                             "embedded backbone 1", "missing section 'backbone/1/onnx'");
+}
+
 TEST(UniSLAD_EmbeddedBackbones, load_from_a_buffer_equals_load_from_the_file)
 {
     Scratch scratch;
