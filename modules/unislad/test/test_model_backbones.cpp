@@ -432,4 +432,36 @@ TEST(UniSLAD_EmbeddedBackbones, feature_extractor_from_embedded_bytes_opens_no_f
     UNISLAD_EXPECT_THROW_MSG(impl::createFeatureExtractor(p, { wrong }), "Backbone::createFromBuffer", "SHA-256 expected 95527224");
 }
 
+TEST(UniSLAD_EmbeddedBackbones, onnx_external_data_is_found_and_refused)
+{
+    // Protobuf bytes written by hand (onnx.proto: ModelProto.graph = 7, GraphProto.initializer = 5,
+    // TensorProto.data_location = 14, EXTERNAL = 1): appended to a model, a second graph field merges
+    // into the first, so the tiny backbone + these bytes is a model with one external initializer.
+    const Bytes tiny = fileBytes(unisladFixturePath("tiny_backbone.onnx"));
+    const Bytes externalGraph{ 0x3A, 0x04, 0x2A, 0x02, 0x70, 0x01 }, defaultGraph{ 0x3A, 0x04, 0x2A, 0x02, 0x70, 0x00 };
+    Bytes external = tiny, inline_ = tiny;
+    external.insert(external.end(), externalGraph.begin(), externalGraph.end());
+    inline_.insert(inline_.end(), defaultGraph.begin(), defaultGraph.end());
+    EXPECT_FALSE(impl::onnxHasExternalData(tiny));
+    EXPECT_TRUE(impl::onnxHasExternalData(externalGraph));
+    EXPECT_TRUE(impl::onnxHasExternalData(external));
+    EXPECT_FALSE(impl::onnxHasExternalData(inline_));   // data_location DEFAULT
+    // Bytes that are no protobuf, or cut anywhere: no crash, no claim.
+    EXPECT_FALSE(impl::onnxHasExternalData(Bytes()));
+    EXPECT_FALSE(impl::onnxHasExternalData(Bytes{ 0x3A, 0xFF }));
+    for (size_t n = 0; n < externalGraph.size(); ++n)
+        EXPECT_FALSE(impl::onnxHasExternalData(Bytes(externalGraph.begin(), externalGraph.begin() + n))) << n;
+
+    BackboneManifest m = BackboneManifest::read(unisladFixturePath("tiny_backbone.yml"));
+    m.sha256.clear();
+    UNISLAD_EXPECT_THROW_MSG(Backbone::createFromBuffer(m, external), "Backbone::createFromBuffer",
+                             "keeps tensors in external data files", "save_as_external_data=False");
+    Scratch scratch;
+    writeBytes(scratch.root() + "/backbone/tiny_backbone.onnx", external);
+    m = BackboneManifest::read(scratch.manifest());
+    m.sha256.clear();
+    UNISLAD_EXPECT_THROW_MSG(Backbone::create(m), "Backbone::create", "tiny_backbone.onnx",
+                             "keeps tensors in external data files");
+}
+
 }} // namespace opencv_test::<anonymous>

@@ -77,6 +77,9 @@ BackboneSource embeddedCopy(const BackboneSource& b)
     if (!expected.empty() && e.sha256 != expected)
         embedError(b, "ONNX file '" + m.modelPath + "' has SHA-256 " + e.sha256 + ", the detector was fitted with " +
                       expected + " (changed since fit?)");
+    if (onnxHasExternalData(*onnx))
+        embedError(b, "ONNX file '" + m.modelPath + "' keeps tensors in external data files, which its bytes do not "
+                      "hold; save the network as one file (onnx.save_model(..., save_as_external_data=False))");
     e.onnx = onnx;
     return e;
 }

@@ -39,6 +39,11 @@ struct BackboneSource
 CV_EXPORTS Ptr<DualFeatureExtractor> createFeatureExtractor(const DualFeatureExtractor::Params& params,
                                                             const std::vector<BackboneSource>& embedded);
 
+/** Whether an ONNX model keeps tensors in external data files (a TensorProto of its main graph's
+    initializers with data_location EXTERNAL): those files are not in its bytes, so embedding the bytes
+    alone would lose them. False for bytes that do not parse as far as that (the importer says why). */
+CV_EXPORTS bool onnxHasExternalData(const std::vector<uchar>& onnx);
+
 /** The text of a manifest file, read with the limits of BackboneManifest::read (a regular file of at
     most 1 MiB); raises cv::Exception naming the path otherwise. */
 CV_EXPORTS std::string readManifestText(const std::string& path);
