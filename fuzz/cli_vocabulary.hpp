@@ -82,7 +82,8 @@ inline const std::vector<CommandSpec>& commandSpecs()
                                   {"append", true, 0, "", false},
                                   {"roi", true, 0, "", false},
                                   {"model m", true, 0, "", true},
-                                  {"force", false, 0, "", false}},
+                                  {"force", false, 0, "", false},
+                                  {"reference-backbones", false, 0, "", false}},
                                  true)});
         s.push_back({"detect", with({{"model m", true, 0, "", false},
                                      {"input i", true, 0, "", false},

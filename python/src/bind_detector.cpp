@@ -78,6 +78,16 @@ void bindDetector(py::module_& m)
         .def_static("load", [](const std::string& path, int backend) { return shared(UniSLAD::load(path, backend)); },
                     "path"_a, "backend"_a = -1, nogil,
                     "Loads a model file written by save(); backend -1: the one saved in the model.")
+        .def_static("loadFromBuffer",
+                    [](const py::bytes& data, int backend) {
+                        // Copied with the GIL held (the bytes object is Python's), then loaded without it.
+                        const std::string view = data;
+                        const std::vector<uchar> bytes(view.begin(), view.end());
+                        py::gil_scoped_release release;
+                        return shared(UniSLAD::loadFromBuffer(bytes, backend));
+                    },
+                    "data"_a, "backend"_a = -1,
+                    "load() of a model file's bytes (a bytes object, e.g. from saveToBuffer()).")
 
         // Training calls: images converted with the GIL held, the call run without it, progress(stage,
         // done, total) called with it.
@@ -110,6 +120,16 @@ void bindDetector(py::module_& m)
              "image"_a, nogil, "detect() that also reports the time of each stage: (Result, StageTimings).")
         .def("save", [](const UniSLAD& d, const std::string& path) { d.save(path); }, "path"_a, nogil,
              "Writes the model file (atomically).")
+        .def("saveToBuffer",
+             [](const UniSLAD& d) {
+                 std::vector<uchar> bytes;
+                 {
+                     py::gil_scoped_release release;
+                     bytes = d.saveToBuffer();
+                 }
+                 return py::bytes(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+             },
+             "The bytes save() writes, as a bytes object.")
         .def("getThreshold", &UniSLAD::getThreshold)
         .def("setThreshold", &UniSLAD::setThreshold, "threshold"_a)
         .def("getParams", &UniSLAD::getParams)
@@ -124,6 +144,7 @@ void bindDetector(py::module_& m)
     // Static methods also as module functions, as OpenCV's generator names them.
     m.attr("UniSLAD_create") = cls.attr("create");
     m.attr("UniSLAD_load") = cls.attr("load");
+    m.attr("UniSLAD_loadFromBuffer") = cls.attr("loadFromBuffer");
 }
 
 } // namespace unislad_python

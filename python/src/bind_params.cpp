@@ -98,6 +98,7 @@ void bindParams(py::module_& m)
         .def_readwrite("seed", &Params::seed)
         .def_readwrite("numThreads", &Params::numThreads)
         .def_readwrite("maxFeatureMemoryMiB", &Params::maxFeatureMemoryMiB)
+        .def_readwrite("embedBackbones", &Params::embedBackbones)
         .def_property(
             "roi", [](const Params& p) { return arrayFromMask(p.roi); },
             [](Params& p, const py::object& mask) { p.roi = maskFromArray(mask, "Params.roi"); },

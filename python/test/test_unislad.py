@@ -114,6 +114,7 @@ class UniSLADTest(unittest.TestCase):
         self.assertEqual(unislad.Params().imageFeatureMode, unislad.ImageFeatureConverter_PMP_LUM)
         self.assertIs(unislad.UniSLAD_create, unislad.UniSLAD.create)
         self.assertIs(unislad.UniSLAD_load, unislad.UniSLAD.load)
+        self.assertIs(unislad.UniSLAD_loadFromBuffer, unislad.UniSLAD.loadFromBuffer)
         d = unislad.Params.defaults("/models")
         self.assertEqual(d.localManifest, "/models/mobilenet_v2_imagenet.yml")
         self.assertEqual(unislad.Params_defaults("/models").localManifest, d.localManifest)
@@ -206,6 +207,29 @@ class UniSLADTest(unittest.TestCase):
         self.assertEqual(on_cpu.predict(self.bad[1]), self.det.predict(self.bad[1]))
         loaded.setThreshold(1.5)
         self.assertEqual(loaded.getThreshold(), 1.5)
+
+    def test_load_from_buffer_equals_load_from_the_file(self):
+        with open(self.model, "rb") as f:
+            data = f.read()
+        self.assertEqual(self.det.saveToBuffer(), data)   # the bytes save() wrote
+        self.assertTrue(self.det.getParams().embedBackbones)
+        loaded = unislad.UniSLAD.loadFromBuffer(data)
+        images = self.good + self.bad
+        self.assertEqual(loaded.predictBatch(images), unislad.UniSLAD.load(self.model).predictBatch(images))
+        self.assertEqual(loaded.getThreshold(), self.det.getThreshold())
+        self.assertEqual(unislad.UniSLAD.loadFromBuffer(data, backend=unislad.COMPUTE_CPU).predict(self.bad[0]),
+                         self.det.predict(self.bad[0]))
+        with self.assertRaisesRegex(unislad.error, "<buffer>.*truncated"):
+            unislad.UniSLAD.loadFromBuffer(data[: len(data) // 2])
+        with self.assertRaisesRegex(unislad.error, "<buffer>.*not a UniSLAD model file"):
+            unislad.UniSLAD.loadFromBuffer(b"\x89PNG\r\n\x1a\n" + bytes(16))
+        p = small_params()
+        p.embedBackbones = False
+        referencing = unislad.UniSLAD.create(p)
+        referencing.fit(self.train, self.calibration)
+        smaller = referencing.saveToBuffer()
+        self.assertLess(len(smaller), len(data))
+        self.assertFalse(unislad.UniSLAD.loadFromBuffer(smaller).getParams().embedBackbones)
 
     def test_update_adds_images_as_in_cpp(self):
         # The same update from Python and from the loaded model file give the same detector, and the

@@ -100,11 +100,9 @@ Options::Options(int argc, const char* const argv[], const std::string& keys, co
         }
         else
         {
+            key->given = true;   // a flag too: firstGiven() names it (fit --append refuses --force)
             if (inlineValue)
-            {
-                key->given = true;
                 key->raw = a.substr(a.find('=') + 1);
-            }
             normalised.push_back(a);
         }
     }

@@ -30,6 +30,7 @@ const std::string kFitKeys = std::string(
     "{model m         |<none>     | the model file to write; an existing file there must be a model file (a symbolic link: the file it points to is replaced)}"
     "{roi             |<optional> | region of interest: a mask image (white inside, black outside) of the images' shape; only what lies inside counts (patch scores, image-level features, the anomaly map), and the model keeps it}"
     "{force           |           | replace --model even when it is not a model file}"
+    "{reference-backbones |       | the model records the backbones' manifest paths and SHA-256 instead of holding them (a smaller file for many models sharing one backbone; detect then needs the backbone files at the recorded path or in --model-dir/$UNISLAD_MODEL_DIR). Default: the model file holds them and is enough on its own}"
     "{quiet q         |           | no progress bar}") + kDetectorKeys;
 
 /** The images of a folder; a missing folder or one without images is an error naming it. */
@@ -57,14 +58,15 @@ void checkCount(const std::vector<std::string>& paths, int minimum, const std::s
                                                  paths.size() == 1 ? "" : "s", minimum, what));
 }
 
-std::string sizeText(uintmax_t bytes)
+/** "9.1 MB, backbones embedded": the model file's size and whether it holds its backbones. */
+std::string sizeText(uintmax_t bytes, bool embedded)
 {
     char b[32];
     if (bytes >= (1u << 20))
         std::snprintf(b, sizeof(b), "%.1f MB", bytes / 1048576.0);
     else
         std::snprintf(b, sizeof(b), "%.1f kB", bytes / 1024.0);
-    return b;
+    return std::string(b) + (embedded ? ", backbones embedded" : ", backbones referenced");
 }
 
 /** `fit --append`: the model at modelPath with the images of dir added, written back atomically. */
@@ -87,7 +89,8 @@ int appendImages(const std::string& modelPath, const std::string& dir, bool quie
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     detector->save(modelPath);
     printOut("fit: added %zu images to %d in %.1f s; threshold %.4g (was %.4g); model %s (%s)\n", images.size(), before,
-             seconds, detector->getThreshold(), oldThreshold, modelPath.c_str(), sizeText(fs::file_size(modelPath, ec)).c_str());
+             seconds, detector->getThreshold(), oldThreshold, modelPath.c_str(),
+             sizeText(fs::file_size(modelPath, ec), detector->getParams().embedBackbones).c_str());
     return kExitOk;
 }
 
@@ -105,7 +108,7 @@ int runFit(int argc, const char* const argv[])
     if (!opts.parser().has("model"))
         return opts.usageError("missing --model");
     if (!opts.value("append").empty()) {
-        const std::string other = opts.firstGiven(std::string("{train}{calib}{roi}{force}") + kDetectorKeys);
+        const std::string other = opts.firstGiven(std::string("{train}{calib}{roi}{force}{reference-backbones}") + kDetectorKeys);
         if (!other.empty())
             return opts.usageError("--append adds images to an existing model, which keeps its parameters: drop " + other);
         checkModelOutput(opts.value("model"), "--model", false);
@@ -147,6 +150,7 @@ int runFit(int argc, const char* const argv[])
         }
     }
 
+    params.embedBackbones = !opts.parser().has("reference-backbones");
     cv::Ptr<cv::uniSLAD::UniSLAD> detector = cv::uniSLAD::UniSLAD::create(params);
     const auto start = std::chrono::steady_clock::now();
     {
@@ -160,7 +164,7 @@ int runFit(int argc, const char* const argv[])
     printOut("fit: %zu training images, %s, in %.1f s; threshold %.4g; model %s (%s)\n", train.size(),
                 calibDir.empty() ? (train.size() < 50 ? "cross-calibrated (each held out once)" : "calibrated on a hold-out")
                                  : (std::to_string(calibration.size()) + " calibration images").c_str(), seconds,
-                detector->getThreshold(), modelPath.c_str(), sizeText(fs::file_size(modelPath, ec)).c_str());
+                detector->getThreshold(), modelPath.c_str(), sizeText(fs::file_size(modelPath, ec), params.embedBackbones).c_str());
     if (!roiPath.empty())
         printOut("fit: region of interest %s: %.1f %% of the image\n", roiPath.c_str(),
                  100.0 * cv::countNonZero(params.roi) / (double)params.roi.total());

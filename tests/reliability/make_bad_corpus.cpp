@@ -188,6 +188,21 @@ void rewrite(const std::string& from, const std::string& to, const std::string& 
     w.save(to);
 }
 
+/** The same with one bytes section replaced (the embedded ONNX model). */
+void rewriteBytes(const std::string& from, const std::string& to, const std::string& section, const Bytes& bytes)
+{
+    const arc::ModelArchiveReader r = arc::ModelArchiveReader::load(from);
+    arc::ModelArchiveWriter w;
+    for (const std::string& name : r.names()) {
+        switch (r.kind(name)) {
+        case arc::ArchiveSectionKind::Text: w.addText(name, r.text(name)); break;
+        case arc::ArchiveSectionKind::Tensor: w.addTensor(name, r.tensor(name)); break;
+        case arc::ArchiveSectionKind::Bytes: w.addBytes(name, name == section ? bytes : r.bytes(name)); break;
+        }
+    }
+    w.save(to);
+}
+
 void models(const std::string& manifest)
 {
     Params p = tinyDetectorParams(manifest);
@@ -242,12 +257,37 @@ void models(const std::string& manifest)
     }
     model("model_png_renamed", Bytes{ 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R' },
           "not a UniSLAD model file");
-    // Valid containers with wrong content.
+    // Valid containers with wrong content. good.unislad embeds its backbone (the default); a referencing
+    // model (Params::embedBackbones = false) needs the backbone's files.
+    Params referencing = p;
+    referencing.embedBackbones = false;
+    Ptr<UniSLAD> withReferences = UniSLAD::create(referencing);
+    withReferences->fit(train);
+    const std::string referencingPath = outDir + "/good_referencing.unislad";
+    withReferences->save(referencingPath);
+    addCase("model_good_referencing", "model", "good_referencing.unislad", "ok", "", "model");
     const std::string hash(64, 'a');
     rewrite(goodPath, outDir + "/model_other_backbone_hash.unislad", "text/backbone0_sha256", hash);
     addCase("model_other_backbone_hash", "model", "model_other_backbone_hash.unislad", "error", "SHA-256", "model");
-    rewrite(goodPath, outDir + "/model_missing_backbone.unislad", "text/backbone0_manifest", "/nonexistent/backbone.yml");
+    rewrite(referencingPath, outDir + "/model_referencing_other_backbone_hash.unislad", "text/backbone0_sha256", hash);
+    addCase("model_referencing_other_backbone_hash", "model", "model_referencing_other_backbone_hash.unislad", "error",
+            "SHA-256", "model");
+    rewrite(referencingPath, outDir + "/model_missing_backbone.unislad", "text/backbone0_manifest", "/nonexistent/backbone.yml");
     addCase("model_missing_backbone", "model", "model_missing_backbone.unislad", "error", "not found", "model");
+    {
+        // Another valid ONNX model in the embedding one (the same graph with an unknown protobuf field
+        // appended, which the importer skips): its SHA-256 is not the recorded one.
+        Bytes onnx = readBytes(fs::path(manifest).parent_path().string() + "/tiny_backbone.onnx");
+        onnx.insert(onnx.end(), { 0xA0, 0x06, 0x01 });
+        rewriteBytes(goodPath, outDir + "/model_embedded_other_onnx.unislad", "backbone/0/onnx", onnx);
+        addCase("model_embedded_other_onnx", "model", "model_embedded_other_onnx.unislad", "error", "SHA-256", "model");
+    }
+    rewrite(goodPath, outDir + "/model_embedded_manifest_not_yaml.unislad", "backbone/0/manifest", "{{{ not: [yaml");
+    addCase("model_embedded_manifest_not_yaml", "model", "model_embedded_manifest_not_yaml.unislad", "error",
+            "embedded backbone 0", "model");
+    rewrite(goodPath, outDir + "/model_embedded_without_onnx.unislad", "backbone/0/onnx", "", true);
+    addCase("model_embedded_without_onnx", "model", "model_embedded_without_onnx.unislad", "error",
+            "missing section 'backbone/0/onnx'", "model");
     rewrite(goodPath, outDir + "/model_params_not_yaml.unislad", "params", "{{{ not: [yaml");
     addCase("model_params_not_yaml", "model", "model_params_not_yaml.unislad", "error", "parameters", "model");
     rewrite(goodPath, outDir + "/model_params_invalid.unislad", "params",
@@ -263,6 +303,8 @@ void models(const std::string& manifest)
         for (const std::string& name : r.names()) {
             if (r.kind(name) == arc::ArchiveSectionKind::Text) {
                 w.addText(name, r.text(name));
+            } else if (r.kind(name) == arc::ArchiveSectionKind::Bytes) {
+                w.addBytes(name, r.bytes(name));
             } else {
                 keep.push_back(r.tensor(name).clone());
                 if (name == "tensor/local_image_features")

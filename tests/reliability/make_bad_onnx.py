@@ -5,6 +5,8 @@
   onnx_lacks_outputs  the tiny backbone's graph without the tensor "deep" the manifest names
   onnx_fixed_input    a graph exported for 32 x 32 (a fully connected layer on the flattened map),
                       behind a manifest that says 16 x 16
+  onnx_external_data  the tiny backbone's graph with its weights in an external data file beside it
+                      (OpenCV 4.6's importer reads them as empty tensors: refused before it runs)
 
 Each gets a manifest (without a hash, so that the graph itself is checked) and a line in
 cases_onnx.tsv (the columns of make_bad_corpus.cpp). Needs numpy and onnx (python3-onnx);
@@ -34,13 +36,17 @@ def main():
     w2 = numpy_helper.from_array(rng.standard_normal((6, 4, 3, 3)).astype(np.float32), "w2")
     b2 = numpy_helper.from_array(np.zeros(6, np.float32), "b2")
 
-    def save(name, nodes, size, outputs, inits):
+    def save(name, nodes, size, outputs, inits, external=False):
         graph = helper.make_graph(
             nodes, name, [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, size, size])],
             [helper.make_tensor_value_info(o, TensorProto.FLOAT, ["batch", "features"]) for o in outputs], inits)
         model = helper.make_model(graph, producer_name="unislad-test", opset_imports=[helper.make_opsetid("", 11)])
         onnx.checker.check_model(model)
-        onnx.save(model, os.path.join(out, name + ".onnx"))
+        if external:
+            onnx.save_model(model, os.path.join(out, name + ".onnx"), save_as_external_data=True,
+                            all_tensors_to_one_file=True, location=name + ".data", size_threshold=0)
+        else:
+            onnx.save(model, os.path.join(out, name + ".onnx"))
         with open(os.path.join(out, name + ".yml"), "w") as f:
             f.write("%%YAML:1.0\n---\nmodel: \"%s.onnx\"\n"
                     "input:\n   width: 16\n   height: 16\n   channel_order: \"RGB\"\n"
@@ -65,7 +71,12 @@ def main():
         helper.make_node("Flatten", ["map"], ["flat"], axis=1),
         helper.make_node("MatMul", ["flat", "fc"], ["vec"])], 32, ["map", "deep", "vec"], [w, b, w2, b2, fc])
     index.write("onnx_fixed_input\tmanifest\tonnx_fixed_input.yml\terror\ttest forward pass at 16x16\tmanifest\n")
-    print("make_bad_onnx: wrote 2 ONNX cases to %s" % out)
+    tiny = [helper.make_node("Conv", ["map", "w2", "b2"], ["deep"], pads=[1, 1, 1, 1], kernel_shape=[3, 3], strides=[2, 2]),
+            helper.make_node("GlobalAveragePool", ["map"], ["pool"]),
+            helper.make_node("Flatten", ["pool"], ["vec"], axis=1)]
+    save("onnx_external_data", conv + tiny, 16, ["map", "deep", "vec"], [w, b, w2, b2], external=True)
+    index.write("onnx_external_data\tmanifest\tonnx_external_data.yml\terror\tkeeps tensors in external data files\tmanifest\n")
+    print("make_bad_onnx: wrote 3 ONNX cases to %s" % out)
     return 0
 
 

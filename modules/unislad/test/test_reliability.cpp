@@ -240,6 +240,10 @@ TEST(UniSLAD_MemoryBound, model_files_without_the_field_load_with_the_default)
             w.addTensor(name, r.tensor(name));
             continue;
         }
+        if (r.kind(name) == impl::ArchiveSectionKind::Bytes) {   // the embedded backbone
+            w.addBytes(name, r.bytes(name));
+            continue;
+        }
         std::string text = r.text(name);
         if (name == "params") {
             const size_t at = text.find("maxFeatureMemoryMiB");

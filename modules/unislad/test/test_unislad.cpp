@@ -329,6 +329,7 @@ TEST(UniSLAD_DetectorFit, load_checks_the_backbone)
                               unisladFixturePath("tiny_backbone.yml") + "' '" + dir + "/'").c_str()));
     Params p = tinyDetectorParams();
     p.localManifest = dir + "/tiny_backbone.yml";
+    p.embedBackbones = false;   // a referencing model (an embedding one: test_model_backbones.cpp)
     Ptr<UniSLAD> d = UniSLAD::create(p);
     d->fit(tinySampleImages(6, false, 41));
     const std::string model = dir + "/model.unislad";

@@ -176,6 +176,15 @@ struct CV_EXPORTS_W_SIMPLE Params
                                                   //!< it each training image keeps an equal seeded random subset of
                                                   //!< its patch features for the banks; 0: no bound (4096)
 
+    // --- Model file -------------------------------------------------------------------------------
+    CV_PROP_RW bool embedBackbones;               //!< save() stores each backbone's manifest and ONNX bytes in the
+                                                  //!< model file (SHA-256 checked on load), which is then enough on
+                                                  //!< its own; false: it records the manifest paths and the ONNX
+                                                  //!< files' SHA-256 only, and load() needs the files (found at the
+                                                  //!< recorded path or by name in defaultModelDirectory()), e.g. for
+                                                  //!< many models that share one backbone. A loaded model keeps the
+                                                  //!< choice of its file (one written before this field: false) (true)
+
     /** @brief The offline default, Params() with the backbone's manifest looked up now: ImageNet
         MobileNetV2 from models/make_default_backbone.py for both branches; K = 56 with a local coreset
         ratio of 0.025 and 256-dimensional local features (chosen by measurement for detect under
@@ -293,10 +302,21 @@ public:
 
     /** @brief Loads a model file written by save(); raises cv::Exception naming the file when it is
         missing, truncated, corrupt, of a newer format, or when a backbone's hash does not match.
+        A file that embeds its backbones (Params::embedBackbones) opens no other file: the networks are
+        built from its bytes once their SHA-256 is checked, and the detector keeps those bytes in memory
+        (to save them again: the ONNX files' size beside the networks). A file that references them
+        finds each manifest at the path recorded at fit or, by file name, in defaultModelDirectory().
         @param path the model file
         @param backend ComputeBackend to run the backbones on; -1 (default): the one saved in the model.
         The backend changes where the networks run, not the fitted state. */
     CV_WRAP static Ptr<UniSLAD> load(const String& path, int backend = -1);
+
+    /** @brief load() of a model file's bytes in memory (e.g. as saveToBuffer() gave them, or read from a
+        database); bytes that are not a model give the errors load() gives a bad file, naming "<buffer>".
+        A model that references its backbones (Params::embedBackbones false) still needs their files.
+        @param bytes the model file's contents
+        @param backend as in load() */
+    CV_WRAP static Ptr<UniSLAD> loadFromBuffer(const std::vector<uchar>& bytes, int backend = -1);
 
     /** @brief Fits on nominal images (8/16-bit, gray/BGR/BGRA; see Preprocessor). */
     CV_WRAP virtual void fit(InputArrayOfArrays images) = 0;
@@ -351,8 +371,13 @@ public:
         @param bank "local", "global" or "class" */
     CV_WRAP virtual Size getBankSize(const String& bank) const = 0;
 
-    /** @brief Writes the model file (atomically: a temporary file renamed over the target). */
+    /** @brief Writes the model file (atomically: a temporary file renamed over the target). With
+        Params::embedBackbones (the default) the file holds the backbones too; when the detector was fitted
+        from files, they are read again here and must still have the SHA-256 fit() saw (cv::Exception
+        naming the file otherwise). cv::Algorithm::write() to a cv::FileStorage always references them. */
     CV_WRAP virtual void save(const String& path) const CV_OVERRIDE = 0;
+    /** @brief The bytes save() writes, in memory (for loadFromBuffer()). */
+    CV_WRAP virtual std::vector<uchar> saveToBuffer() const = 0;
 
     CV_WRAP virtual float getThreshold() const = 0;
     CV_WRAP virtual void setThreshold(float threshold) = 0;

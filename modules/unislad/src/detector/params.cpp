@@ -18,7 +18,7 @@ Params::Params()
       w(0.6), wI(0.2), wIG(0.5), fusion(FUSION_CALIBRATED), calibrationFraction(0.2),
       thresholdQuantile(0.99), thresholdMargin(0.5), mapSigma(4.0),
       useLocal(true), useGlobal(true), useMahalanobis(false), usePatchBank(true), useImageDistribution(true),
-      seed(0), numThreads(0), maxFeatureMemoryMiB(4096)
+      seed(0), numThreads(0), maxFeatureMemoryMiB(4096), embedBackbones(true)
 {
     // Why these values (each measured on the synthetic MVTec LOCO style sets, BENCHMARKS.md):
     // * K = 56 is MobileNetV2's native resolution of block_2_add at 224 px; with the local bank and
@@ -107,6 +107,10 @@ void Params::write(FileStorage& fs) const
        << "useLocal" << (int)useLocal << "useGlobal" << (int)useGlobal << "useMahalanobis" << (int)useMahalanobis
        << "usePatchBank" << (int)usePatchBank << "useImageDistribution" << (int)useImageDistribution
        << "seed" << seed << "numThreads" << numThreads << "maxFeatureMemoryMiB" << maxFeatureMemoryMiB;
+    // Written only when off, so that a model file (whose own sections say whether it embeds, and whose
+    // parameters are written with the default here) keeps the bytes of the files written before it.
+    if (!embedBackbones)
+        fs << "embedBackbones" << 0;
     if (!roi.empty())
         fs << "roi" << roi;   // a model file keeps it as a tensor instead (UniSLAD::save)
 }
@@ -157,6 +161,7 @@ void Params::read(const FileNode& node)
     readIfPresent(node, "seed", seed);
     readIfPresent(node, "numThreads", numThreads);
     readIfPresent(node, "maxFeatureMemoryMiB", maxFeatureMemoryMiB);  // absent in older files: the default
+    readBool(node, "embedBackbones", embedBackbones);   // absent: the default (a model file's sections decide)
     readIfPresent(node, "roi", roi);
 }
 

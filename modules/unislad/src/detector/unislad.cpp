@@ -96,7 +96,8 @@ const FeatureStage& UniSLADImpl::features() const
     if (!features_) {
         const Ptr<ImageFeatureConverter> converter =
             params_.useImageDistribution ? ImageFeatureConverter::create(converterParams(params_)) : Ptr<ImageFeatureConverter>();
-        features_ = makePtr<FeatureStage>(DualFeatureExtractor::create(params_.extractorParams()), converter,
+        // Embedded backbones (of a loaded model) are built from their bytes, the others from their files.
+        features_ = makePtr<FeatureStage>(createFeatureExtractor(params_.extractorParams(), backbones_), converter,
                                           params_.batchSize, params_.roi);
     }
     return *features_;
@@ -155,7 +156,7 @@ void UniSLADImpl::fit(InputArrayOfArrays _images, InputArrayOfArrays _calibratio
 {
     // A failed fit (bad image, out of memory, a callback that throws) leaves the detector as it was.
     const Ptr<FeatureStage> oldFeatures = features_;
-    const std::vector<std::pair<String, String>> oldBackbones = backbones_;
+    const std::vector<BackboneSource> oldBackbones = backbones_;
     const FittedModel oldModel = model_;
     const CalibrationStats oldStats = stats_;
     const std::vector<ComponentScores> oldNominal = nominal_;
@@ -196,13 +197,23 @@ void UniSLADImpl::fitOrThrow(InputArrayOfArrays _images, InputArrayOfArrays _cal
     fitted_ = false;
     features_.release();
     const DualFeatureExtractor& extractor = *features().extractor();
+    // What the extractor ran: a backbone it built from embedded bytes (a loaded model fitted again) keeps
+    // them, so that save() embeds it without its files.
+    const std::vector<BackboneSource> ran = backbones_;
     backbones_.clear();
     for (const Ptr<Backbone>& b : { extractor.localBackbone(), extractor.globalBackbone() }) {
         if (!b)
             continue;  // a branch switched off
         const BackboneManifest m = b->manifest();
-        if (backbones_.empty() || backbones_.back().first != m.manifestPath)
-            backbones_.push_back({ m.manifestPath, m.sha256 });
+        if (!backbones_.empty() && backbones_.back().manifestPath == m.manifestPath)
+            continue;  // one backbone serves both branches
+        BackboneSource source;
+        source.manifestPath = m.manifestPath;
+        source.sha256 = m.sha256;
+        for (const BackboneSource& old : ran)
+            if (old.embedded() && old.manifestPath == m.manifestPath)
+                source = old;
+        backbones_.push_back(source);
     }
 
     // Calibration images: given, or a seeded hold-out scored by a model of the other training images.

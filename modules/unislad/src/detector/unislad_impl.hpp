@@ -9,9 +9,12 @@
 
 #include "opencv2/unislad.hpp"
 #include "banks/patch_banks.hpp"
+#include "features/backbone_source.hpp"
 #include "features/feature_set.hpp"
 #include "image_level/image_distributions.hpp"
 #include "scoring/score_fusion.hpp"
+
+#include <map>
 
 namespace cv {
 namespace uniSLAD {
@@ -31,6 +34,8 @@ struct ModelState
     std::vector<std::pair<String, String>> texts;
     std::vector<std::pair<String, Mat>> tensors;
     std::vector<std::pair<String, std::vector<uchar>>> graphs;   // "<bank>": HnswIndex::writeGraph bytes
+    std::map<int, BackboneSource> embedded;   // backbone i's manifest text and ONNX bytes (model_backbones.hpp)
+    bool fromModelFile = false;               // a model file (else cv::FileStorage, which never embeds)
     const Mat* tensor(const String& name) const;
     const std::vector<uchar>* graph(const String& name) const;
     const String* text(const String& name) const;
@@ -55,6 +60,7 @@ public:
     Result detect(InputArray image, StageTimings& timings) const CV_OVERRIDE;
     Size getBankSize(const String& bank) const CV_OVERRIDE;
     void save(const String& path) const CV_OVERRIDE;
+    std::vector<uchar> saveToBuffer() const CV_OVERRIDE;
     float getThreshold() const CV_OVERRIDE { return threshold_; }
     void setThreshold(float threshold) CV_OVERRIDE;
     Params getParams() const CV_OVERRIDE { return params_; }
@@ -63,7 +69,8 @@ public:
     void write(FileStorage& fs) const CV_OVERRIDE;
     void read(const FileNode& node) CV_OVERRIDE;
 
-    ModelState exportState() const;
+    /** The state to save; embed: with the backbones' manifests and ONNX bytes (model_backbones.hpp). */
+    ModelState exportState(bool embed = false) const;
     /** Replaces the state by a loaded one; backend >= 0 overrides the saved Params::backend. */
     void importState(const ModelState& state, const std::string& source, int backend = -1);
 
@@ -104,7 +111,7 @@ private:
     int trainingImages_ = 0;                 // fit()'s training images plus update()'s
     float threshold_ = 0;
     bool fitted_ = false;
-    std::vector<std::pair<String, String>> backbones_;  // manifest path, ONNX SHA-256
+    std::vector<BackboneSource> backbones_;  // what fit() ran (embedded ones keep their bytes for save())
 };
 
 /** Raises the error of a model that cannot be loaded: "UniSLAD model '<source>': <what>". */

@@ -9,6 +9,7 @@
 #include "io/structured_text.hpp"
 #include "detector/unislad_impl.hpp"
 #include "detector/component_params.hpp"
+#include "detector/model_backbones.hpp"
 #include "io/file_type.hpp"
 #include "io/model_archive.hpp"
 #include "banks/nearest_neighbor_impl.hpp"
@@ -28,24 +29,6 @@ namespace detail {
 namespace {
 
 const int kStateFormat = 1;
-
-std::string baseName(const std::string& path)
-{
-    const size_t slash = path.find_last_of("/\\");
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-/** A regular file there (never opened: a named pipe would block). */
-bool fileExists(const std::string& path)
-{
-    try {
-        checkRegularFile(path, "file");
-        return true;
-    } catch (const cv::Exception&) {
-        return false;
-    }
-}
-
 
 const Mat& requireTensor(const ModelState& s, const String& name, const std::string& source)
 {
@@ -161,7 +144,7 @@ const String* ModelState::text(const String& name) const
     return nullptr;
 }
 
-ModelState UniSLADImpl::exportState() const
+ModelState UniSLADImpl::exportState(bool embed) const
 {
     if (!fitted_)
         CV_Error(Error::StsError, "UniSLAD::save: the detector is not fitted: nothing to save");
@@ -169,6 +152,7 @@ ModelState UniSLADImpl::exportState() const
     FileStorage fs(".yml", FileStorage::WRITE | FileStorage::MEMORY);
     Params written = params_;
     written.roi = Mat();   // a tensor of its own, not a matrix in the text
+    written.embedBackbones = true;   // not written: a model file's sections say it, cv::FileStorage a text
     fs << "params" << "{";
     written.write(fs);
     fs << "}";
@@ -176,10 +160,7 @@ ModelState UniSLADImpl::exportState() const
     if (!params_.roi.empty())
         s.tensors.push_back({ "roi", params_.roi });
     s.texts.push_back({ "library_version", getVersionString() });
-    for (size_t i = 0; i < backbones_.size(); ++i) {
-        s.texts.push_back({ format("backbone%d_manifest", (int)i), backbones_[i].first });
-        s.texts.push_back({ format("backbone%d_sha256", (int)i), backbones_[i].second });
-    }
+    exportBackbones(backbones_, embed, s);
     // What update() needs is written only where it can grow the model: a model loaded from a file written
     // before update() existed is saved again as it was.
     const bool growable = !nominal_.empty();
@@ -229,27 +210,13 @@ void UniSLADImpl::importState(const ModelState& s, const std::string& source, in
         stateError(source, "invalid parameters: " + e.err);
     }
 
-    // Backbones: found at the recorded path or, for a model moved to another machine, by file name in
-    // defaultModelDirectory(); their ONNX files must be the ones the model was fitted with.
-    std::vector<std::pair<String, String>> backbones;
-    for (int i = 0; s.text(format("backbone%d_manifest", i)); ++i) {
-        const String recorded = *s.text(format("backbone%d_manifest", i));
-        const String* sha = s.text(format("backbone%d_sha256", i));
-        String path = recorded;
-        if (!fileExists(path) && fileExists(defaultModelDirectory() + "/" + baseName(recorded)))
-            path = defaultModelDirectory() + "/" + baseName(recorded);
-        if (!fileExists(path))
-            stateError(source, "backbone manifest '" + recorded + "' not found (nor in " + defaultModelDirectory() +
-                       "); generate the backbones with models/ or set UNISLAD_MODEL_DIR");
-        const BackboneManifest m = BackboneManifest::read(path);
-        if (sha && !sha->empty() && m.sha256 != *sha)
-            stateError(source, "backbone '" + path + "' has SHA-256 " + m.sha256 + ", the model was fitted with " + *sha);
-        if (p.localManifest == recorded) p.localManifest = path;
-        if (p.globalManifest == recorded) p.globalManifest = path;
-        backbones.push_back({ path, m.sha256 });
-    }
-    if (backbones.empty())
-        stateError(source, "no backbone recorded");
+    // Backbones: embedded, or found on disk (model_backbones.hpp). A model file keeps its choice when
+    // it is saved again; cv::FileStorage never embeds, and keeps the parameter as written.
+    const std::vector<BackboneSource> backbones = importBackbones(s, p, source);
+    if (s.fromModelFile)
+        p.embedBackbones = !s.embedded.empty();
+    else if (const String* embed = s.text("embed_backbones"))
+        p.embedBackbones = *embed != "0";
 
     for (const auto& g : s.graphs)
         if (g.first != "local" && g.first != "global" && g.first != "class")
@@ -315,18 +282,29 @@ void UniSLADImpl::importState(const ModelState& s, const std::string& source, in
     backbones_ = backbones;
     features_.release();
     fitted_ = false;
-    features();   // loads the backbones now, so that a model that loads can detect
+    if (s.embedded.empty()) {
+        features();   // loads the backbones now, so that a model that loads can detect
+    } else {
+        try {
+            features();
+        } catch (const cv::Exception& e) {
+            stateError(source, "embedded backbone: " + e.err);
+        }
+    }
     fitted_ = true;
 }
 
+// cv::FileStorage references the backbones (manifest paths and SHA-256): tens of megabytes of network
+// have no place in a text file, and a reader needs the backbone files, as for a referencing model file.
 void UniSLADImpl::write(FileStorage& fs) const
 {
-    const ModelState s = exportState();
+    const ModelState s = exportState(false);
     fs << "format" << kStateFormat;
     fs << "params_yaml" << s.paramsYaml;
     fs << "texts" << "{";
     for (const auto& t : s.texts)
         fs << t.first << t.second;
+    fs << "embed_backbones" << String(params_.embedBackbones ? "1" : "0");   // what save() would do after read()
     fs << "}" << "tensors" << "{";
     for (const auto& t : s.tensors)
         fs << t.first << t.second;
@@ -364,10 +342,12 @@ void UniSLADImpl::read(const FileNode& node)
     importState(s, source);
 }
 
-// The model file: one archive section per item, "params" (YAML), "text/<name>", "tensor/<name>".
-void UniSLADImpl::save(const String& path) const
+// The model file: one archive section per item, "params" (YAML), "text/<name>", "tensor/<name>",
+// "graph/<bank>", and the embedded backbones' "backbone/<i>/..." (model_backbones.hpp).
+namespace {
+
+ModelArchiveWriter archiveOf(const ModelState& s)
 {
-    const ModelState s = exportState();
     ModelArchiveWriter w;
     w.addText("params", s.paramsYaml);
     for (const auto& t : s.texts)
@@ -376,7 +356,22 @@ void UniSLADImpl::save(const String& path) const
         w.addTensor("tensor/" + t.first, t.second);
     for (const auto& g : s.graphs)
         w.addBytes("graph/" + g.first, g.second);
-    w.save(path);
+    writeEmbeddedSections(s, w);
+    return w;
+}
+
+} // namespace
+
+void UniSLADImpl::save(const String& path) const
+{
+    const ModelState s = exportState(params_.embedBackbones);
+    archiveOf(s).save(path);
+}
+
+std::vector<uchar> UniSLADImpl::saveToBuffer() const
+{
+    const ModelState s = exportState(params_.embedBackbones);
+    return archiveOf(s).serialize();
 }
 
 } // namespace detail
@@ -384,6 +379,7 @@ void UniSLADImpl::save(const String& path) const
 Ptr<UniSLAD> detail::loadModel(const ModelArchiveReader& r, const std::string& source, int backend)
 {
     ModelState s;
+    s.fromModelFile = true;
     if (!r.has("params"))
         stateError(source, "missing section 'params'");
     if (r.kind("params") != ArchiveSectionKind::Text)
@@ -397,6 +393,8 @@ Ptr<UniSLAD> detail::loadModel(const ModelArchiveReader& r, const std::string& s
             s.tensors.push_back({ name.substr(7), r.tensor(name) });
         else if (name.rfind("graph/", 0) == 0)
             s.graphs.push_back({ name.substr(6), r.bytes(name) });
+        else if (name.rfind("backbone/", 0) == 0)
+            readEmbeddedSection(r, name, s, source);
         else if (name != "params")
             stateError(source, "unknown section '" + name + "' (or of an unexpected kind)");
     }
@@ -405,12 +403,28 @@ Ptr<UniSLAD> detail::loadModel(const ModelArchiveReader& r, const std::string& s
     return model;
 }
 
-Ptr<UniSLAD> UniSLAD::load(const String& path, int backend)
+namespace {
+
+void checkLoadBackend(const char* func, int backend)
 {
     if (backend != -1 && backend != COMPUTE_CPU && backend != COMPUTE_CUDA)
-        CV_Error(Error::StsOutOfRange, format("UniSLAD::load: backend: expected -1 (as saved), COMPUTE_CPU (%d) or "
-                                             "COMPUTE_CUDA (%d), found %d", COMPUTE_CPU, COMPUTE_CUDA, backend));
+        CV_Error(Error::StsOutOfRange, format("%s: backend: expected -1 (as saved), COMPUTE_CPU (%d) or "
+                                             "COMPUTE_CUDA (%d), found %d", func, COMPUTE_CPU, COMPUTE_CUDA, backend));
+}
+
+} // namespace
+
+Ptr<UniSLAD> UniSLAD::load(const String& path, int backend)
+{
+    checkLoadBackend("UniSLAD::load", backend);
     return detail::loadModel(detail::ModelArchiveReader::load(path), path, backend);
+}
+
+Ptr<UniSLAD> UniSLAD::loadFromBuffer(const std::vector<uchar>& bytes, int backend)
+{
+    checkLoadBackend("UniSLAD::loadFromBuffer", backend);
+    const std::string name = "<buffer>";
+    return detail::loadModel(detail::ModelArchiveReader::parse(bytes, name), name, backend);
 }
 
 }} // namespace cv::uniSLAD

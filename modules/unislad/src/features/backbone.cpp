@@ -4,9 +4,11 @@
 
 #include "io/structured_text.hpp"
 #include "opencv2/unislad/backbone.hpp"
+#include "io/atomic_file.hpp"
 #include "io/file_type.hpp"
 #include "io/sha256.hpp"
 #include "features/backbone_manifest.hpp"
+#include "features/backbone_source.hpp"
 
 #include <opencv2/dnn.hpp>
 
@@ -197,6 +199,25 @@ dnn::Net importOnnx(const std::string& file, const std::vector<uchar>* buffer)
     }
 }
 
+// OpenCV's ONNX importer reads external data files from 4.12 on (opencv/opencv#27449); 4.6's reads
+// empty tensors instead, and a forward pass then dies of SIGFPE (measured with a model saved by
+// onnx.save_model(..., save_as_external_data=True)).
+#if CV_VERSION_MAJOR > 4 || (CV_VERSION_MAJOR == 4 && CV_VERSION_MINOR >= 12)
+const bool kImporterReadsExternalData = true;
+#else
+const bool kImporterReadsExternalData = false;
+#endif
+
+/** Refuses an ONNX model whose tensors lie in external data files where they cannot be read. */
+void checkNoExternalData(const std::vector<uchar>& onnx, const char* func, const std::string& file, bool readable)
+{
+    if (!readable && detail::onnxHasExternalData(onnx))
+        CV_Error(Error::StsBadArg, std::string(func) + ": '" + file + "': the model keeps tensors in external data "
+                 "files, which " + (std::string(func) == "Backbone::create" ? "this OpenCV's ONNX importer does not read"
+                                                                             : "a buffer does not hold") +
+                 "; save it as one file (onnx.save_model(model, path, save_as_external_data=False))");
+}
+
 } // namespace
 
 Backbone::~Backbone() {}
@@ -227,7 +248,7 @@ BackboneManifest openManifest(const std::string& text, const std::string& path)
 
 } // namespace
 
-BackboneManifest BackboneManifest::read(const String& path)
+std::string detail::readManifestText(const std::string& path)
 {
     // The type and size are checked before the file is opened (a named pipe would block, a device never
     // end); then at most 1 MiB + 1 byte is read, in case the file grew, parsed from memory by
@@ -249,7 +270,12 @@ BackboneManifest BackboneManifest::read(const String& path)
     text.resize((size_t)in.gcount());
     if (in.bad())
         manifestError(path, "cannot read the file");
-    return openManifest(text, path);
+    return text;
+}
+
+BackboneManifest BackboneManifest::read(const String& path)
+{
+    return openManifest(detail::readManifestText(path), path);
 }
 
 BackboneManifest detail::parseManifest(const std::string& text, const std::string& path)
@@ -359,12 +385,15 @@ Ptr<Backbone> Backbone::create(const BackboneManifest& manifest, const std::vect
     if (!std::ifstream(file, std::ios::binary))
         CV_Error(Error::StsError, "Backbone::create: '" + file + "': cannot open the ONNX file; generate the "
                  "backbones with the scripts in models/ (see models/README.md)");
+    // The bytes are read once for the hash and the external-data check; cv::dnn then reads the file.
+    const std::vector<uchar> bytes = detail::readFile(file, "Backbone::create: ONNX file");
     if (!manifest.sha256.empty()) {
-        const std::string found = detail::sha256File(file);
+        const std::string found = detail::sha256Hex(bytes.data(), bytes.size());
         if (found != manifest.sha256)
             CV_Error(Error::StsError, "Backbone::create: '" + file + "': SHA-256 expected " + manifest.sha256 +
                      " (from the manifest), found " + found + "; regenerate it with the scripts in models/");
     }
+    checkNoExternalData(bytes, "Backbone::create", file, kImporterReadsExternalData);
     return makePtr<BackboneImpl>(manifest, importOnnx(file, nullptr), taps, backend);
 }
 
@@ -380,6 +409,7 @@ Ptr<Backbone> Backbone::createFromBuffer(const BackboneManifest& manifest, const
             CV_Error(Error::StsError, "Backbone::createFromBuffer: '" + file + "': SHA-256 expected " + manifest.sha256 +
                      ", found " + found);
     }
+    checkNoExternalData(onnx, "Backbone::createFromBuffer", file, false);   // no folder to find them in
     return makePtr<BackboneImpl>(manifest, importOnnx(file, &onnx), taps, backend);
 }
 

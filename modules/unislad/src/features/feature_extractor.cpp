@@ -2,6 +2,8 @@
 // LICENSE file found in the top-level directory of this distribution.
 #include "precomp.hpp"
 #include "opencv2/unislad/feature_extractor.hpp"
+#include "features/backbone_manifest.hpp"
+#include "features/backbone_source.hpp"
 
 #include <cmath>
 
@@ -83,6 +85,35 @@ void appendUnique(std::vector<String>& names, const std::vector<String>& more)
             names.push_back(n);
 }
 
+/** The embedded backbone whose manifest was read from `path`; nullptr: read the files. */
+const detail::BackboneSource* embeddedAt(const std::vector<detail::BackboneSource>& embedded, const String& path)
+{
+    for (const detail::BackboneSource& b : embedded)
+        if (b.embedded() && b.manifestPath == path)
+            return &b;
+    return nullptr;
+}
+
+BackboneManifest manifestAt(const std::vector<detail::BackboneSource>& embedded, const String& path)
+{
+    const detail::BackboneSource* b = embeddedAt(embedded, path);
+    return b ? detail::parseManifest(b->manifestText, path) : BackboneManifest::read(path);
+}
+
+Ptr<Backbone> backboneOf(const std::vector<detail::BackboneSource>& embedded, const BackboneManifest& m,
+                         const std::vector<String>& taps, int backend)
+{
+    const detail::BackboneSource* b = embeddedAt(embedded, m.manifestPath);
+    if (!b)
+        return Backbone::create(m, taps, backend);
+    // Bytes the caller checked against the hash the manifest gives are not hashed a second time (a
+    // second pass over the paper preset's 600 MB would add about a second to every load).
+    BackboneManifest checked = m;
+    if (!b->sha256.empty() && b->sha256 == m.sha256)
+        checked.sha256.clear();
+    return Backbone::createFromBuffer(checked, *b->onnx, taps, backend);
+}
+
 /** Index of `name` in the outputs of a backbone. */
 int outputIndex(const Ptr<Backbone>& net, const String& name)
 {
@@ -93,7 +124,8 @@ int outputIndex(const Ptr<Backbone>& net, const String& name)
 class DualFeatureExtractorImpl CV_FINAL : public DualFeatureExtractor
 {
 public:
-    explicit DualFeatureExtractorImpl(const DualFeatureExtractor::Params& p) : params_(p), aggregator_(p.localAggregation)
+    DualFeatureExtractorImpl(const DualFeatureExtractor::Params& p, const std::vector<detail::BackboneSource>& embedded)
+        : params_(p), aggregator_(p.localAggregation)
     {
         if (p.localManifest.empty())
             CV_Error(Error::StsBadArg, format("%s: localManifest: expected the path of a backbone manifest, found an empty string", kFunc));
@@ -101,9 +133,9 @@ public:
             CV_Error(Error::StsOutOfRange, format("%s: batchSize: expected >= 1, found %d", kFunc, p.batchSize));
         if (!p.useLocal && !p.useGlobal)
             CV_Error(Error::StsBadArg, format("%s: useLocal, useGlobal: expected at least one branch, found both off", kFunc));
-        const BackboneManifest localM = BackboneManifest::read(p.localManifest);
+        const BackboneManifest localM = manifestAt(embedded, p.localManifest);
         const bool shared = p.globalManifest.empty() || p.globalManifest == p.localManifest;
-        const BackboneManifest globalM = shared ? localM : BackboneManifest::read(p.globalManifest);
+        const BackboneManifest globalM = shared ? localM : manifestAt(embedded, p.globalManifest);
 
         if (p.useLocal) {
             localTaps_ = resolveTaps(localM, p.localTaps, "local");
@@ -149,12 +181,12 @@ public:
         if (shared) {
             std::vector<String> all = namesOf(localTaps_);
             appendUnique(all, globalNames);
-            local_ = global_ = Backbone::create(localM, all, p.backend);
+            local_ = global_ = backboneOf(embedded, localM, all, p.backend);
         } else {
             if (p.useLocal)
-                local_ = Backbone::create(localM, namesOf(localTaps_), p.backend);
+                local_ = backboneOf(embedded, localM, namesOf(localTaps_), p.backend);
             if (p.useGlobal)
-                global_ = Backbone::create(globalM, globalNames, p.backend);
+                global_ = backboneOf(embedded, globalM, globalNames, p.backend);
         }
     }
 
@@ -261,7 +293,13 @@ DualFeatureExtractor::~DualFeatureExtractor() {}
 
 Ptr<DualFeatureExtractor> DualFeatureExtractor::create(const DualFeatureExtractor::Params& params)
 {
-    return makePtr<DualFeatureExtractorImpl>(params);
+    return makePtr<DualFeatureExtractorImpl>(params, std::vector<detail::BackboneSource>());
+}
+
+Ptr<DualFeatureExtractor> detail::createFeatureExtractor(const DualFeatureExtractor::Params& params,
+                                                         const std::vector<detail::BackboneSource>& embedded)
+{
+    return makePtr<DualFeatureExtractorImpl>(params, embedded);
 }
 
 DualFeatureExtractor::Params DualFeatureExtractor::Params::defaults(const String& modelDir)

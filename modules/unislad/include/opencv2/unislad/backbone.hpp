@@ -63,8 +63,9 @@ struct CV_EXPORTS_W_SIMPLE BackboneManifest
 
 /** @brief An ONNX network run by cv::dnn, with named output taps.
 
-On creation the ONNX file's SHA-256 is checked against the manifest (when it gives one), the graph is
-imported, and one forward pass on a blank input checks that every requested tap exists and has the
+On creation the ONNX file's SHA-256 is checked against the manifest (when it gives one), a model whose
+tensors lie in external data files is refused where OpenCV's importer cannot read them (before OpenCV
+4.12; always from a buffer), the graph is imported, and one forward pass on a blank input checks that every requested tap exists and has the
 shape the manifest states. Any failure raises cv::Exception naming the file.
 
 CUDA: when asked for and `cv::dnn::getAvailableTargets(DNN_BACKEND_CUDA)` offers a CUDA target, the
