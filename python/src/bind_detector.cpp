@@ -70,6 +70,26 @@ void bindDetector(py::module_& m)
 {
     bindResult(m);
 
+    using cv::uniSLAD::ThresholdRule;
+    m.attr("THRESHOLD_CALIBRATION") = (int)cv::uniSLAD::THRESHOLD_CALIBRATION;
+    m.attr("THRESHOLD_F1") = (int)cv::uniSLAD::THRESHOLD_F1;
+    m.attr("THRESHOLD_FPR") = (int)cv::uniSLAD::THRESHOLD_FPR;
+    m.attr("THRESHOLD_MANUAL") = (int)cv::uniSLAD::THRESHOLD_MANUAL;
+    py::class_<ThresholdRule>(m, "ThresholdRule", "Which rule set a decision threshold (see opencv2/unislad/threshold.hpp).")
+        .def(py::init<>())
+        .def_readwrite("kind", &ThresholdRule::kind)
+        .def_readwrite("quantile", &ThresholdRule::quantile)
+        .def_readwrite("margin", &ThresholdRule::margin)
+        .def_readwrite("maxFpr", &ThresholdRule::maxFpr)
+        .def_readwrite("goodImages", &ThresholdRule::goodImages)
+        .def_readwrite("anomalousImages", &ThresholdRule::anomalousImages)
+        .def_static("f1", &ThresholdRule::f1)
+        .def_static("fpr", &ThresholdRule::fpr, "maxFpr"_a)
+        .def_static("manual", &ThresholdRule::manual)
+        .def_static("parse", &ThresholdRule::parse, "text"_a)
+        .def("describe", &ThresholdRule::describe)
+        .def("name", &ThresholdRule::name);
+
     py::class_<UniSLAD, std::shared_ptr<UniSLAD>> cls(m, "UniSLAD",
         "The UniSLAD detector: fit on nominal images, then score new ones (see opencv2/unislad.hpp). Images are "
         "numpy arrays of dtype uint8 or uint16, shape (H, W), (H, W, 1), (H, W, 3) BGR or (H, W, 4) BGRA.");
@@ -111,7 +131,11 @@ void bindDetector(py::module_& m)
         .def("save", [](const UniSLAD& d, const std::string& path) { d.save(path); }, "path"_a, nogil,
              "Writes the model file (atomically).")
         .def("getThreshold", &UniSLAD::getThreshold)
-        .def("setThreshold", &UniSLAD::setThreshold, "threshold"_a)
+        .def("setThreshold", py::overload_cast<float>(&UniSLAD::setThreshold), "threshold"_a,
+             "Sets the threshold by hand (the rule becomes THRESHOLD_MANUAL).")
+        .def("setThreshold", py::overload_cast<float, const ThresholdRule&>(&UniSLAD::setThreshold), "threshold"_a,
+             "rule"_a, "Sets the threshold with the rule that chose it.")
+        .def("getThresholdRule", &UniSLAD::getThresholdRule, "Which rule set the threshold: a ThresholdRule.")
         .def("getParams", &UniSLAD::getParams)
         .def("getBankSize", [](const UniSLAD& d, const std::string& bank) {
                  const cv::Size s = d.getBankSize(bank);

@@ -13,6 +13,7 @@
 #include "plots.hpp"
 #include "progress.hpp"
 #include "report.hpp"
+#include "threshold_text.hpp"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -38,6 +39,7 @@ const char* const kDetectKeys =
     "{input i         |<none>     | an image, or a folder: every file in it (not in sub-folders) is scored}"
     "{out o           |<none>     | output folder: scores.csv, results.json, and heatmaps/ with --heatmaps}"
     "{heatmaps        |           | write heat-map overlays (anomaly map blended on the image) into OUT/heatmaps/}"
+    "{threshold       |<optional> | this run's decision threshold instead of the model's (the model file is not changed; README, \"Choosing the threshold\")}"
     "{threads         |0          | worker threads, 0 to 1024 (0: all cores)}"
     "{quiet q         |           | no progress bar and no line per image}";
 
@@ -148,12 +150,14 @@ std::string scoresCsv(const std::vector<Scored>& scored, bool heatmaps)
     return csv.str();
 }
 
-std::string resultsJson(const std::string& modelPath, float threshold, size_t files, const std::vector<Scored>& scored,
+std::string resultsJson(const std::string& modelPath, float threshold, const cv::uniSLAD::ThresholdRule& rule, size_t files, const std::vector<Scored>& scored,
                         const std::vector<Failure>& errors, size_t skipped, double detectSeconds, bool heatmaps)
 {
     size_t anomalous = 0;
     std::ostringstream json;
-    json << "{\n  " << jsonNameFields("model", modelPath) << ",\n  \"threshold\": " << num(threshold) << ",\n  \"images\": [";
+    json << "{\n  " << jsonNameFields("model", modelPath) << ",\n  \"threshold\": " << num(threshold)
+         << ",\n  \"threshold_rule\": {\"name\": " << jsonString(rule.name()) << ", \"description\": "
+         << jsonString(rule.describe()) << "},\n  \"images\": [";
     for (size_t i = 0; i < scored.size(); ++i) {
         const Scored& s = scored[i];
         const cv::uniSLAD::Result& r = s.result;
@@ -195,6 +199,11 @@ int runDetect(int argc, const char* const argv[])
         return opts.usageError(badValue("threads", "an integer 0 to 1024 (0: all cores)", opts.text("threads")));
     const std::string modelPath = opts.value("model"), input = opts.value("input"), outDir = opts.value("out");
     const bool heatmaps = opts.parser().has("heatmaps"), quiet = opts.parser().has("quiet");
+    bool hasThreshold = false;
+    float threshold = 0;
+    std::string error;
+    if (!thresholdOption(opts, hasThreshold, threshold, error))
+        return opts.usageError(error);
     if (threads > 0)
         cv::setNumThreads((int)threads);
 
@@ -211,6 +220,8 @@ int runDetect(int argc, const char* const argv[])
     }
     checkOutputs(outputs, files);
     cv::Ptr<cv::uniSLAD::UniSLAD> detector = cv::uniSLAD::UniSLAD::load(modelPath);
+    if (hasThreshold)
+        detector->setThreshold(threshold);   // this run only: the model file is not written
 
     std::vector<Scored> scored;
     std::vector<size_t> scoredIndex;   // the position of scored[k] in files
@@ -221,7 +232,7 @@ int runDetect(int argc, const char* const argv[])
     auto writeResults = [&]() {
         written = true;
         writeOutputFile(csvPath, scoresCsv(scored, heatmaps));
-        writeOutputFile(jsonPath, resultsJson(modelPath, detector->getThreshold(), files.size(), scored, errors, skipped,
+        writeOutputFile(jsonPath, resultsJson(modelPath, detector->getThreshold(), detector->getThresholdRule(), files.size(), scored, errors, skipped,
                                               detectSeconds, heatmaps));
     };
     try {
@@ -326,6 +337,7 @@ int runDetect(int argc, const char* const argv[])
         errors.size() > skipped ? ", " + std::to_string(errors.size() - skipped) + " heat map(s) failed" : std::string();
     printOut("detect: %zu image(s) scored, %zu anomalous, %zu unreadable (skipped)%s; %.1f ms per image; results in %s\n",
              scored.size(), anomalous, skipped, heatmapFailures.c_str(), 1000.0 * detectSeconds / scored.size(), outDir.c_str());
+    printOut("detect: threshold %s\n", thresholdWithRule(detector->getThreshold(), detector->getThresholdRule()).c_str());
     return kExitOk;
 }
 

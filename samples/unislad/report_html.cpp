@@ -334,7 +334,8 @@ void writeHtmlReport(const std::string& dir, const Evaluation& e, const cv::Ptr<
                       (e.layout == Layout::MVTecLOCO ? "MVTec LOCO AD layout" : "MVTec AD layout") + " &middot; " +
                       std::to_string(e.items.size()) + " test images &middot; <a href=\"../index.html\">all categories</a>");
     h << "<section><h2>Summary</h2>\n" << summaryTable({ &e }, false)
-      << "<p>Decision threshold <b>" << fmt("%.4g", threshold) << "</b> (from nominal calibration images): " << flaggedBad
+      << "<p>Decision threshold <b>" << fmt("%.4g", threshold) << "</b> (" << esc(detector->getThresholdRule().describe())
+      << "): " << flaggedBad
       << " of " << bad << " anomalous and " << flaggedGood << " of " << good << " good test images flagged. F1-max threshold "
       << fmt("%.4g", e.f1Threshold) << ".</p>\n</section>\n";
 

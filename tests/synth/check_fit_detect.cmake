@@ -34,7 +34,7 @@ run(0 synth --out "${WORK}/data" --categories juice_bottle --train 8 --validatio
 
 # fit
 run(0 fit --train "${cat}/train/good" --calib "${cat}/validation/good" --model "${WORK}/model.unislad" --manifest "${MANIFEST}" --quiet)
-expect_match("${out}" "^fit: 8 training images, 3 calibration images, in [0-9.]+ s; threshold [-0-9.e+]+; model .*/model.unislad \\([0-9.]+ [kM]B\\)\n$" "fit's summary")
+expect_match("${out}" "^fit: 8 training images, 3 calibration images, in [0-9.]+ s; threshold [-0-9.e+]+; model .*/model.unislad \\([0-9.]+ [kM]B\\)\nfit: threshold [-0-9.e+]+ \\(automatic: quantile 0.99 \\+ 0.5 std of 3 calibration scores\\)\n$" "fit's summary")
 if(NOT EXISTS "${WORK}/model.unislad")
   message(FATAL_ERROR "no model file written")
 endif()

@@ -40,6 +40,7 @@ the argument, what was expected and what was found.
 #include "opencv2/unislad/nearest_neighbor.hpp"
 #include "opencv2/unislad/preprocessor.hpp"
 #include "opencv2/unislad/threads.hpp"
+#include "opencv2/unislad/threshold.hpp"
 
 namespace cv {
 namespace uniSLAD {
@@ -252,7 +253,8 @@ to estimate a spread, so every training image is held out once instead, over rou
 calibrationFraction) folds, each scored by a model of the other folds). A spread that hardly varies
 (copies of one image) is floored at 0.5 % of the component's mean, and at 0.05 for the levels. The decision threshold is
 `quantile(calibration scores, thresholdQuantile) + thresholdMargin · std(calibration scores)`,
-settable by hand with setThreshold().
+settable by hand with setThreshold(), or chosen on labelled images with chooseThreshold() and set with
+setThreshold(threshold, rule); getThresholdRule() says which rule set it (README, "Choosing the threshold").
 
 Region of interest (Params::roi): a fixed mask, such as the part's place in a fixture, outside which
 nothing counts. Before the networks see an image, its pixels outside the mask are set to the backbone's
@@ -310,7 +312,8 @@ public:
     - The new images are scored by the detector as it is, before they join it (so they are held out,
       as cross-calibration holds out training images); their component scores join the calibration
       scores the model keeps, and the calibration statistics and the threshold are computed again from
-      all of them by the rule of fit(). A threshold set by hand (setThreshold()) is replaced by it.
+      all of them by the rule of fit(). A threshold set by hand or chosen (setThreshold()) is replaced by
+      it, since the new calibration moves every score: choose it again on the updated model.
     - Their patch features join the memory banks: each bank's coreset is selected again over the kept
       coreset and the new features (MemoryBank::extended), to the size fit() gives all the images.
       That is close to, not the same as, a full fit on all the images, which selects from every
@@ -350,8 +353,21 @@ public:
     /** @brief Writes the model file (atomically: a temporary file renamed over the target). */
     CV_WRAP virtual void save(const String& path) const CV_OVERRIDE = 0;
 
+    /** @brief The decision threshold: an image is anomalous when its score is above it. */
     CV_WRAP virtual float getThreshold() const = 0;
+    /** @brief Sets the decision threshold by hand (getThresholdRule() becomes THRESHOLD_MANUAL).
+        @param threshold a finite value */
     CV_WRAP virtual void setThreshold(float threshold) = 0;
+    /** @brief Sets the decision threshold with the rule that chose it (e.g. chooseThreshold()'s), which the
+        model keeps and save() writes.
+        @param threshold a finite value
+        @param rule the rule (ThresholdRule::check() must pass) */
+    CV_WRAP virtual void setThreshold(float threshold, const ThresholdRule& rule) = 0;
+    /** @brief Which rule set the threshold: THRESHOLD_CALIBRATION after fit() and update() (with
+        Params::thresholdQuantile, thresholdMargin and the number of calibration images), and for a model
+        file that records no rule (one written before rules were recorded); otherwise the rule given to
+        setThreshold(). */
+    CV_WRAP virtual ThresholdRule getThresholdRule() const = 0;
     CV_WRAP virtual Params getParams() const = 0;
 };
 

@@ -161,6 +161,7 @@ void UniSLADImpl::fit(InputArrayOfArrays _images, InputArrayOfArrays _calibratio
     const std::vector<ComponentScores> oldNominal = nominal_;
     const int oldTrainingImages = trainingImages_;
     const float oldThreshold = threshold_;
+    const ThresholdRule oldRule = rule_;
     const bool oldFitted = fitted_;
     try {
         fitOrThrow(_images, _calibration, progress);
@@ -172,6 +173,7 @@ void UniSLADImpl::fit(InputArrayOfArrays _images, InputArrayOfArrays _calibratio
         nominal_ = oldNominal;
         trainingImages_ = oldTrainingImages;
         threshold_ = oldThreshold;
+        rule_ = oldRule;
         fitted_ = oldFitted;
         throw;
     }
@@ -237,6 +239,7 @@ void UniSLADImpl::fitOrThrow(InputArrayOfArrays _images, InputArrayOfArrays _cal
     const Calibration c = calibrationOf(nominal);
     stats_ = c.stats;
     threshold_ = c.threshold;
+    rule_ = ThresholdRule::calibration(params_.thresholdQuantile, params_.thresholdMargin, (int)nominal.size());
     nominal_ = std::move(nominal);
     trainingImages_ = n;
     fitted_ = true;
@@ -290,6 +293,8 @@ void UniSLADImpl::update(InputArrayOfArrays _images, const ProgressCallback& pro
     const Calibration c = calibrationOf(nominal);
     stats_ = c.stats;
     threshold_ = c.threshold;
+    // A chosen or hand-set threshold is replaced: the new calibration moves every score (see update()).
+    rule_ = ThresholdRule::calibration(params_.thresholdQuantile, params_.thresholdMargin, (int)nominal.size());
     nominal_ = std::move(nominal);
     model_ = std::move(grown);
     trainingImages_ += n;
@@ -387,6 +392,21 @@ void UniSLADImpl::setThreshold(float threshold)
     if (!std::isfinite(threshold))
         CV_Error(Error::StsBadArg, format("UniSLAD::setThreshold: threshold: expected a finite value, found %g", threshold));
     threshold_ = threshold;
+    rule_ = ThresholdRule::manual();
+}
+
+void UniSLADImpl::setThreshold(float threshold, const ThresholdRule& rule)
+{
+    if (!std::isfinite(threshold))
+        CV_Error(Error::StsBadArg, format("UniSLAD::setThreshold: threshold: expected a finite value, found %g", threshold));
+    rule.check();
+    threshold_ = threshold;
+    rule_ = rule;
+}
+
+ThresholdRule UniSLADImpl::getThresholdRule() const
+{
+    return rule_;
 }
 
 } // namespace detail

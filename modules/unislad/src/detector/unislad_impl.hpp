@@ -57,6 +57,8 @@ public:
     void save(const String& path) const CV_OVERRIDE;
     float getThreshold() const CV_OVERRIDE { return threshold_; }
     void setThreshold(float threshold) CV_OVERRIDE;
+    void setThreshold(float threshold, const ThresholdRule& rule) CV_OVERRIDE;
+    ThresholdRule getThresholdRule() const CV_OVERRIDE;
     Params getParams() const CV_OVERRIDE { return params_; }
     bool empty() const CV_OVERRIDE { return !fitted_; }
     String getDefaultName() const CV_OVERRIDE { return "UniSLAD_UniSLAD"; }
@@ -103,6 +105,9 @@ private:
     std::vector<ComponentScores> nominal_;   // the calibration images' scores; update() adds to them
     int trainingImages_ = 0;                 // fit()'s training images plus update()'s
     float threshold_ = 0;
+    // Which rule set threshold_: fit() and update() set the automatic one, which the model file leaves out
+    // (a file without a rule reads as it, from params_ and the calibration scores).
+    ThresholdRule rule_;
     bool fitted_ = false;
     std::vector<std::pair<String, String>> backbones_;  // manifest path, ONNX SHA-256
 };
