@@ -4,7 +4,8 @@
 """Choosing the threshold (BENCHMARKS.md, "Choosing the threshold"): per category and seed, `unislad synth
 --seed S` writes the training, calibration and evaluation images (20 good, 20 logical and 20 structural
 test images), and `unislad synth --seed S+1000` a second, independent labelled set of the same category
-(its test images: 10 good, 5 logical, 5 structural, "a few labelled anomalies"). The model is fitted
+(its test images: 20 good, 5 logical, 5 structural: a few labelled anomalies, and enough good images
+for fpr=0.05 to allow one). The model is fitted
 on the first set's train/good with its validation/good; `unislad threshold --rule f1` and `--rule
 fpr=0.05` choose a threshold on the second set; `unislad detect` then judges the first set's test
 images (which no rule has seen) by the automatic threshold and by each chosen one. Prints one line per
@@ -64,7 +65,7 @@ def main():
                  "--train", "60", "--validation", "20", "--test-good", "20", "--test-logical", "20",
                  "--test-structural", "20", "--quiet"])
             run([a.exe, "synth", "--out", os.path.join(work, "labelled"), "--categories", category, "--seed",
-                 str(seed + 1000), "--train", "1", "--validation", "0", "--test-good", "10", "--test-logical", "5",
+                 str(seed + 1000), "--train", "1", "--validation", "0", "--test-good", "20", "--test-logical", "5",
                  "--test-structural", "5", "--quiet"])
             data, labelled = os.path.join(work, "eval", category), os.path.join(work, "labelled", category)
             bad = gather(labelled, ["logical_anomalies", "structural_anomalies"], os.path.join(work, "labelled_bad"))

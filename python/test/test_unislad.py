@@ -206,6 +206,16 @@ class UniSLADTest(unittest.TestCase):
         self.assertEqual(on_cpu.predict(self.bad[1]), self.det.predict(self.bad[1]))
         loaded.setThreshold(1.5)
         self.assertEqual(loaded.getThreshold(), 1.5)
+        self.assertEqual(loaded.getThresholdRule().kind, unislad.THRESHOLD_MANUAL)
+        self.assertEqual(loaded.getThresholdRule().describe(), "set by hand")
+        rule = unislad.ThresholdRule.parse("fpr=0.05")
+        rule.goodImages, rule.anomalousImages = 20, 4
+        loaded.setThreshold(0.75, rule)
+        self.assertEqual(loaded.getThresholdRule().describe(), "fpr <= 0.05 on 20 good and 4 anomalous images")
+        self.assertEqual(self.det.getThresholdRule().kind, unislad.THRESHOLD_CALIBRATION)
+        with self.assertRaises(unislad.error) as e:
+            unislad.ThresholdRule.parse("fpr=2")
+        self.assertIn("fpr=X", str(e.exception))
 
     def test_update_adds_images_as_in_cpp(self):
         # The same update from Python and from the loaded model file give the same detector, and the
