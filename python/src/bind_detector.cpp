@@ -41,6 +41,7 @@ void bindResult(py::module_& m)
         .def_readwrite("score", &Result::score)
         .def_readwrite("isAnomaly", &Result::isAnomaly)
         .def_readwrite("threshold", &Result::threshold)
+        .def_readwrite("normalizedScore", &Result::normalizedScore)
         .def_property(
             "anomalyMap", [](const Result& r) { return arrayFromFloatMap(r.anomalyMap); },
             [](Result& r, const py::object& map) { r.anomalyMap = floatMapFromArray(map, "anomalyMap"); },
@@ -136,6 +137,8 @@ void bindDetector(py::module_& m)
         .def("setThreshold", py::overload_cast<float, const ThresholdRule&>(&UniSLAD::setThreshold), "threshold"_a,
              "rule"_a, "Sets the threshold with the rule that chose it.")
         .def("getThresholdRule", &UniSLAD::getThresholdRule, "Which rule set the threshold: a ThresholdRule.")
+        .def("normalizeScore", &UniSLAD::normalizeScore, "score"_a, "threshold"_a,
+             "The score on the fixed scale: 0 a typical good image, 1 the threshold.")
         .def("getParams", &UniSLAD::getParams)
         .def("getBankSize", [](const UniSLAD& d, const std::string& bank) {
                  const cv::Size s = d.getBankSize(bank);

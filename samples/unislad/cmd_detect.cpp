@@ -138,12 +138,14 @@ void checkOutputs(const std::vector<std::string>& outputs, const std::vector<std
 std::string scoresCsv(const std::vector<Scored>& scored, bool heatmaps)
 {
     std::ostringstream csv;
-    csv << "path,score,verdict,threshold,patch_local,patch_global,class_weight,patch_score,image_local,image_global,"
-           "image_class,image_score" << (heatmaps ? ",heatmap" : "") << "\n";
+    // Columns: README, "Command line" (score and threshold raw, normalized_score on the scale where the
+    // threshold is 1; the components raw distances except patch_score and image_score, as fused).
+    csv << "path,score,verdict,threshold,normalized_score,patch_local,patch_global,class_weight,patch_score,image_local,"
+           "image_global,image_class,image_score" << (heatmaps ? ",heatmap" : "") << "\n";
     for (const Scored& s : scored) {
         const cv::uniSLAD::Result& r = s.result;
         csv << csvField(s.path) << "," << num(r.score) << "," << (r.isAnomaly ? "anomaly" : "good") << "," << num(r.threshold)
-            << "," << num(r.patchLocal) << "," << num(r.patchGlobal) << "," << num(r.classWeight) << "," << num(r.patchScore)
+            << "," << num(r.normalizedScore) << "," << num(r.patchLocal) << "," << num(r.patchGlobal) << "," << num(r.classWeight) << "," << num(r.patchScore)
             << "," << num(r.imageLocal) << "," << num(r.imageGlobal) << "," << num(r.imageClass) << "," << num(r.imageScore)
             << (heatmaps ? "," + csvField(s.heatmap) : std::string()) << "\n";
     }
@@ -165,6 +167,7 @@ std::string resultsJson(const std::string& modelPath, float threshold, const cv:
         json << (i ? ",\n" : "\n") << "    {" << jsonNameFields("path", s.path) << ", \"score\": " << num(r.score)
              << ", \"verdict\": \"" << (r.isAnomaly ? "anomaly" : "good") << "\", \"is_anomaly\": "
              << (r.isAnomaly ? "true" : "false") << ", \"threshold\": " << num(r.threshold)
+             << ", \"normalized_score\": " << num(r.normalizedScore)
              << ", \"components\": {\"patch_local\": " << num(r.patchLocal) << ", \"patch_global\": " << num(r.patchGlobal)
              << ", \"class_weight\": " << num(r.classWeight) << ", \"patch_score\": " << num(r.patchScore)
              << ", \"image_local\": " << num(r.imageLocal) << ", \"image_global\": " << num(r.imageGlobal)
@@ -268,8 +271,9 @@ int runDetect(int argc, const char* const argv[])
             }
             if (!quiet) {
                 progress.finish();
-                printOut("%s: %s (score %.4f, threshold %.4f)\n", s.path.c_str(), s.result.isAnomaly ? "ANOMALY" : "good",
-                         s.result.score, s.result.threshold);
+                // The normalised score first (threshold 1 for every model), the raw one beside it.
+                printOut("%s: %s (score %.3f, threshold 1; raw %.4f, raw threshold %.4f)\n", s.path.c_str(),
+                         s.result.isAnomaly ? "ANOMALY" : "good", s.result.normalizedScore, s.result.score, s.result.threshold);
             }
             scored.push_back(s);
             scoredIndex.push_back(i);
@@ -301,8 +305,8 @@ int runDetect(int argc, const char* const argv[])
                     // The full-resolution map again (the small one only set the range).
                     const cv::Mat map = detector->detect(image).anomalyMap;
                     char line[160];
-                    std::snprintf(line, sizeof(line), "score %.3f %s %.3f: %s", s.result.score, s.result.isAnomaly ? ">" : "<=",
-                                  s.result.threshold, s.result.isAnomaly ? "ANOMALY" : "good");
+                    std::snprintf(line, sizeof(line), "score %.3f %s 1 (raw %.3f): %s", s.result.normalizedScore,
+                                  s.result.isAnomaly ? ">" : "<=", s.result.score, s.result.isAnomaly ? "ANOMALY" : "good");
                     // A model with a region of interest: its outline, where the map may be non-zero.
                     const cv::Mat overlay = heatmapOverlay(image, map, detector->getParams().roi, lo, hi,
                                                            { fs::path(s.path).filename().string(), line },

@@ -198,8 +198,8 @@ std::string summaryTable(const std::vector<const Evaluation*>& rows, bool links)
             h << "<td>" << pct(cnt[k] ? sum[k] / cnt[k] : -1) << "</td>";
         h << "<td></td><td></td><td></td><td></td><td></td></tr>\n";
     }
-    h << "</table>\n<p class=\"muted\">Image AUROC in %, each anomaly group against the good test images (the paper's "
-         "Table II reports logical / structural / mean). P-AUROC and AUPRO (up to FPR 0.3) on maps at most 256 px on a side.</p>\n";
+    h << "</table>\n<p class=\"muted\">Image AUROC in %, each anomaly group (logical, structural, and their mean) against "
+         "the good test images. P-AUROC and AUPRO (up to FPR 0.3) on maps at most 256 px on a side.</p>\n";
     return h.str();
 }
 
@@ -214,8 +214,10 @@ std::string paramsTable(const cv::uniSLAD::Params& p)
     row("local / pretrain dims", std::to_string(p.localDims) + " / " + std::to_string(p.pretrainDims));
     row("coreset ratio local / global", fmt("%g", p.localCoresetRatio) + " / " + fmt("%g", p.globalCoresetRatio));
     std::string parts;
-    for (auto c : { std::make_pair(p.useLocal, "RFE"), std::make_pair(p.useGlobal, "VFE"), std::make_pair(p.useMahalanobis, "MT"),
-                    std::make_pair(p.usePatchBank, "PMB"), std::make_pair(p.useImageDistribution, "IDM") })
+    // Plain words: the paper's abbreviations (RFE, VFE, MT, PMB, IDM) belong to `eval --ablation`.
+    for (auto c : { std::make_pair(p.useLocal, "local (CNN) features"), std::make_pair(p.useGlobal, "global features"),
+                    std::make_pair(p.useMahalanobis, "Mahalanobis transform"), std::make_pair(p.usePatchBank, "patch memory banks"),
+                    std::make_pair(p.useImageDistribution, "image-level distributions") })
         if (c.first)
             parts += (parts.empty() ? "" : " + ") + std::string(c.second);
     row("components", parts);
@@ -296,8 +298,8 @@ void writeHtmlReport(const std::string& dir, const Evaluation& e, const cv::Ptr<
             s.file = "gallery/" + g.first + "_" + std::to_string(++n) + ".png";
             const std::vector<std::string> caption{
                 fs::path(s.s->item.path).filename().string() + " (" + s.s->item.defect + ")",
-                "score " + fmt("%.3f", r.score) + (r.isAnomaly ? " > " : " <= ") + fmt("%.3f", threshold) +
-                    (r.isAnomaly ? ": ANOMALY" : ": good") };
+                "score " + fmt("%.3f", r.normalizedScore) + (r.isAnomaly ? " > 1" : " <= 1") + " (raw " + fmt("%.3f", r.score) +
+                    ")" + (r.isAnomaly ? ": ANOMALY" : ": good") };
             writePng(dir + "/" + s.file, heatmapOverlay(s.image, s.map, loadMask(s.s->item, s.image.size()), lo, hi, caption));
         }
     }
@@ -334,8 +336,8 @@ void writeHtmlReport(const std::string& dir, const Evaluation& e, const cv::Ptr<
                       (e.layout == Layout::MVTecLOCO ? "MVTec LOCO AD layout" : "MVTec AD layout") + " &middot; " +
                       std::to_string(e.items.size()) + " test images &middot; <a href=\"../index.html\">all categories</a>");
     h << "<section><h2>Summary</h2>\n" << summaryTable({ &e }, false)
-      << "<p>Decision threshold <b>" << fmt("%.4g", threshold) << "</b> (" << esc(detector->getThresholdRule().describe())
-      << "): " << flaggedBad
+      << "<p>Decision threshold <b>" << fmt("%.4g", threshold) << "</b> on the raw score, 1 on the normalised one of the "
+         "gallery (" << esc(detector->getThresholdRule().describe()) << "): " << flaggedBad
       << " of " << bad << " anomalous and " << flaggedGood << " of " << good << " good test images flagged. F1-max threshold "
       << fmt("%.4g", e.f1Threshold) << ".</p>\n</section>\n";
 
@@ -396,7 +398,7 @@ void writeHtmlIndex(const std::string& dir, const std::vector<Evaluation>& resul
     std::ostringstream h;
     h << pageHead("UniSLAD evaluation report", "UniSLAD for OpenCV " + esc(cv::uniSLAD::getVersionString()) + " &middot; " +
                                                    std::to_string(results.size()) + " categor" + (results.size() == 1 ? "y" : "ies"));
-    h << "<section><h2>Image AUROC (Table II)</h2>\n" << summaryTable(rows, true) << "</section>\n";
+    h << "<section><h2>Image AUROC of logical and structural anomalies</h2>\n" << summaryTable(rows, true) << "</section>\n";
     h << "<section><h2>Categories</h2>\n<div class=\"thumbs\">\n";
     for (const Evaluation& e : results)
         h << "<a href=\"" << esc(e.category) << "/index.html\"><img src=\"" << esc(e.category) << "/roc.png\" alt=\"ROC of "

@@ -5,7 +5,8 @@
 scores.csv, written independently of the library's sweep, and checks of detect's verdicts.
 
   threshold_reference.py verdicts CSV THRESHOLD     every row: verdict is "anomaly" exactly when its
-                                                    score > THRESHOLD, and its threshold column is it
+                                                    score > THRESHOLD (and its normalized_score > 1),
+                                                    and its threshold column is it
   threshold_reference.py choice RULE GOOD_CSV BAD_CSV RESULTS_JSON
                                                     the threshold of RESULTS_JSON (detect with the model
                                                     `unislad threshold --rule RULE` wrote) equals the
@@ -44,6 +45,10 @@ def verdicts(path, threshold):
         if row["verdict"] != expected or f32(float(row["threshold"])) != t:
             fail("%s: %s: score %r, threshold column %s, verdict %s; expected %s at threshold %r"
                  % (path, row["path"], s, row["threshold"], row["verdict"], expected, t))
+        # The normalised score: above 1 exactly for the anomalous images (but at float rounding distance).
+        n = float(row["normalized_score"])
+        if (n > 1) != (s > t) and abs(n - 1) > 1e-5:
+            fail("%s: %s: normalized_score %r but score %r against threshold %r" % (path, row["path"], n, s, t))
     print("%s: %d verdicts follow threshold %r" % (path, len(rows), t))
 
 

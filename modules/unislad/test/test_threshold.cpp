@@ -58,6 +58,12 @@ void expectHalfway(const std::vector<float>& good, const std::vector<float>& bad
     }
 }
 
+std::vector<Mat> concatImages(std::vector<Mat> a, const std::vector<Mat>& b)
+{
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+}
+
 std::vector<float> randomScores(RNG& rng, int n, double mean, double step)
 {
     std::vector<float> v;
@@ -320,6 +326,49 @@ TEST(Threshold_Detector, model_with_a_bad_rule_text_does_not_load)
     Ptr<UniSLAD> other = UniSLAD::create(tinyDetectorParams());
     UNISLAD_EXPECT_THROW_MSG(other.dynamicCast<cv::uniSLAD::detail::UniSLADImpl>()->importState(s, "edited.unislad"),
                              "edited.unislad", "threshold_rule", "maxFpr");
+}
+
+TEST(Threshold_NormalizedScore, zero_at_the_calibration_mean_one_at_the_threshold)
+{
+    // With calibration images given, their fused scores are what the final model gives them: predict()
+    // of the same images is an independent way to the mean and std the normalised score rests on.
+    const std::vector<Mat> train = tinySampleImages(8, false, 41), calib = tinySampleImages(5, false, 42);
+    Ptr<UniSLAD> d = UniSLAD::create(tinyDetectorParams());
+    d->fit(train, calib);
+    const std::vector<float> c = d->predictBatch(calib);
+    double mean = 0, ss = 0;
+    for (float v : c) mean += v / (double)c.size();
+    for (float v : c) ss += (v - mean) * (v - mean);
+    const double sd = std::sqrt(ss / (c.size() - 1));
+    const float t = d->getThreshold();
+    ASSERT_GT(t - mean, sd);   // the automatic rule: more than one std above the mean
+    EXPECT_NEAR(0.0, d->normalizeScore((float)mean, t), 1e-5);
+    EXPECT_FLOAT_EQ(1.0f, d->normalizeScore(t, t));
+    const std::vector<Mat> test = concatImages(tinySampleImages(4, false, 43), tinySampleImages(4, true, 44));
+    std::vector<Result> results = d->detectBatch(test);
+    for (const Result& r : results) {
+        EXPECT_NEAR(1.0 + (r.score - t) / (t - mean), r.normalizedScore, 1e-5);
+        EXPECT_EQ(r.isAnomaly, r.normalizedScore > 1.0f);
+    }
+    // Saved and loaded: the same normalised scores (the mean and std come from the kept calibration scores).
+    const std::string path = cv::tempfile(".unislad");
+    d->save(path);
+    Ptr<UniSLAD> loaded = UniSLAD::load(path);
+    std::remove(path.c_str());
+    for (size_t i = 0; i < test.size(); ++i)
+        EXPECT_EQ(results[i].normalizedScore, loaded->detect(test[i]).normalizedScore);
+    // A threshold at or below the mean: the scale is one std, and 1 stays the threshold.
+    const float low = (float)(mean - 0.5);
+    loaded->setThreshold(low);
+    EXPECT_FLOAT_EQ(1.0f, loaded->normalizeScore(low, low));
+    for (size_t i = 0; i < test.size(); ++i) {
+        const Result r = loaded->detect(test[i]);
+        EXPECT_NEAR(1.0 + (r.score - low) / sd, r.normalizedScore, 1e-4);
+        EXPECT_EQ(r.isAnomaly, r.normalizedScore > 1.0f);
+    }
+    // Another threshold than the detector's: judged by that one.
+    EXPECT_FLOAT_EQ(1.0f, loaded->normalizeScore(3.5f, 3.5f));
+    EXPECT_LT(loaded->normalizeScore(3.0f, 3.5f), 1.0f);
 }
 
 }} // namespace opencv_test::<anonymous>

@@ -212,12 +212,14 @@ enum FusionMode
 struct CV_EXPORTS_W_SIMPLE Result
 {
     CV_WRAP Result()
-        : score(0), isAnomaly(false), threshold(0), patchLocal(0), patchGlobal(0), classWeight(0),
+        : score(0), isAnomaly(false), threshold(0), normalizedScore(0), patchLocal(0), patchGlobal(0), classWeight(0),
           patchScore(0), imageLocal(0), imageGlobal(0), imageClass(0), imageScore(0)
     {}
     CV_PROP_RW float score;       //!< S, Eq. 21
     CV_PROP_RW bool isAnomaly;    //!< score > threshold
     CV_PROP_RW float threshold;   //!< the decision threshold used
+    CV_PROP_RW float normalizedScore; //!< the score on the detector's fixed scale: 0 a typical good image, 1 the
+                                      //!< threshold (anomalous above 1); UniSLAD::normalizeScore()
     CV_PROP_RW Mat anomalyMap;           //!< CV_32F, the input's size: fused patch scores, upsampled and blurred
     CV_PROP_RW float patchLocal;  //!< max over locations of S_p^l (Eq. 16), raw
     CV_PROP_RW float patchGlobal; //!< max over locations of S_p^g (Eq. 16), raw
@@ -363,6 +365,18 @@ public:
         @param threshold a finite value
         @param rule the rule (ThresholdRule::check() must pass) */
     CV_WRAP virtual void setThreshold(float threshold, const ThresholdRule& rule) = 0;
+    /** @brief A score on a fixed scale, whatever the fusion, the backbone or the threshold: 0 for a typical
+        good image, 1 at the threshold, so that an image is anomalous exactly when its normalised score is
+        above 1 (up to float rounding at the threshold itself): `1 + (score - threshold) / scale`, with
+        `scale = max(threshold - mean, std)` of the fused scores of the calibration images. The calibration
+        mean maps to 0 whenever the threshold is at least one std above it (the automatic rule puts it
+        2 to 3 std above); a threshold at or below the mean keeps a positive scale of one std. A model
+        saved before calibration scores were kept counts mean 0 and std 1 (calibrated scores' own).
+        Result::normalizedScore is normalizeScore(Result::score, getThreshold()).
+        @param score a score of predict() or Result::score (raw)
+        @param threshold the threshold it is judged by: getThreshold(), or another one (the element's
+        `threshold` property, a threshold being tried) */
+    CV_WRAP virtual float normalizeScore(float score, float threshold) const = 0;
     /** @brief Which rule set the threshold: THRESHOLD_CALIBRATION after fit() and update() (with
         Params::thresholdQuantile, thresholdMargin and the number of calibration images), and for a model
         file that records no rule (one written before rules were recorded); otherwise the rule given to

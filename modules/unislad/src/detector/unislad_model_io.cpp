@@ -326,6 +326,7 @@ void UniSLADImpl::importState(const ModelState& s, const std::string& source, in
     trainingImages_ = trainingImages;
     threshold_ = t.at<float>(0);
     rule_ = rule;
+    scoreStats_ = fusedScoreStats(nominal_, stats_);
     backbones_ = backbones;
     features_.release();
     fitted_ = false;
