@@ -90,6 +90,25 @@ void bindDetector(py::module_& m)
         .def_static("parse", &ThresholdRule::parse, "text"_a)
         .def("describe", &ThresholdRule::describe)
         .def("name", &ThresholdRule::name);
+    using cv::uniSLAD::ThresholdChoice;
+    py::class_<ThresholdChoice>(m, "ThresholdChoice", "A threshold and what it gives on labelled scores.")
+        .def(py::init<>())
+        .def_readwrite("threshold", &ThresholdChoice::threshold)
+        .def_readwrite("rule", &ThresholdChoice::rule)
+        .def_readwrite("goodFlagged", &ThresholdChoice::goodFlagged)
+        .def_readwrite("anomaliesCaught", &ThresholdChoice::anomaliesCaught)
+        .def_readwrite("f1", &ThresholdChoice::f1);
+    m.def("chooseThreshold",
+          [](const std::vector<float>& good, const std::vector<float>& bad, const ThresholdRule& rule) {
+              return cv::uniSLAD::chooseThreshold(good, bad, rule);
+          },
+          "goodScores"_a, "anomalousScores"_a, "rule"_a,
+          "The threshold a rule (ThresholdRule.f1(), ThresholdRule.fpr(x)) chooses from labelled scores.");
+    m.def("evaluateThreshold",
+          [](const std::vector<float>& good, const std::vector<float>& bad, float threshold) {
+              return cv::uniSLAD::evaluateThreshold(good, bad, threshold);
+          },
+          "goodScores"_a, "anomalousScores"_a, "threshold"_a, "What a threshold gives on labelled scores.");
 
     py::class_<UniSLAD, std::shared_ptr<UniSLAD>> cls(m, "UniSLAD",
         "The UniSLAD detector: fit on nominal images, then score new ones (see opencv2/unislad.hpp). Images are "
