@@ -282,8 +282,8 @@ several threads at once on one fitted (or loaded) detector; they give the same r
 calls (the backbones run one batch at a time behind a lock; everything else only reads the fitted
 state). fit(), setThreshold() and assignment through cv::Algorithm::read() change the detector and must
 not run concurrently with any other call on the same detector; UniSLAD::load() returns a new detector
-and may run in parallel with anything. getThreshold(), getParams() and empty() are safe while nothing
-modifies the detector. See RELIABILITY.md.
+and may run in parallel with anything. getThreshold(), getThresholdRule(), normalizeScore(), getParams()
+and empty() are safe while nothing modifies the detector. See RELIABILITY.md.
 */
 class CV_EXPORTS_W UniSLAD : public Algorithm
 {
