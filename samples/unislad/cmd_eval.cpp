@@ -2,8 +2,7 @@
 // LICENSE file found in the top-level directory of this distribution.
 //
 // `unislad eval`: fits on train/good (calibrating on validation/good when present) or loads a
-// model, scores test/*, and prints the metrics (image AUROC of logical and structural anomalies, pixel
-// AUROC, AUPRO); over several categories, a table of them (the paper's Table II with --ablation).
+// model, scores test/*, and prints the paper's metrics; over several categories, a Table II.
 #include "cli_common.hpp"
 #include "dataset.hpp"
 #include "detector_options.hpp"
@@ -23,7 +22,7 @@ namespace {
 const std::string kEvalKeys = std::string(
     "{help h ?        |           | print this help}"
     "{data d          |<none>     | a category folder (MVTec AD or MVTec LOCO AD layout), or with --categories their parent}"
-    "{categories c    |<optional> | comma-separated category folders under --data, or 'all'; prints a table of every category}"
+    "{categories c    |<optional> | comma-separated category folders under --data, or 'all'; prints a Table II}"
     "{model m         |<optional> | a fitted model file (one category); default: fit on the fly}"
     "{report r        |<optional> | write a report into this folder: index.html (open it in a browser), per category metrics.json, scores.csv, plots and a heat-map gallery}"
     "{no-pixel        |           | skip the pixel metrics (P-AUROC, AUPRO)}"

@@ -30,7 +30,7 @@ const std::vector<Command>& commands()
         {"fit", "fit a detector on nominal images and write the model file", &runFit},
         {"detect", "score images with a model: verdicts, scores.csv, results.json, heat maps", &runDetect},
         {"threshold", "choose a model's decision threshold from labelled good and anomalous images", &runThreshold},
-        {"eval", "fit and evaluate on MVTec AD / MVTec LOCO AD style data (AUROC of logical and structural anomalies, --report)", &runEval},
+        {"eval", "fit and evaluate on MVTec AD / MVTec LOCO AD style data (Table II metrics, --report)", &runEval},
         {"bench", "measure fit and detect times on this machine, detect split by stage", &runBench},
         {"synth", "write synthetic MVTec AD / MVTec LOCO AD style data sets", &runSynth},
     };

@@ -198,8 +198,8 @@ std::string summaryTable(const std::vector<const Evaluation*>& rows, bool links)
             h << "<td>" << pct(cnt[k] ? sum[k] / cnt[k] : -1) << "</td>";
         h << "<td></td><td></td><td></td><td></td><td></td></tr>\n";
     }
-    h << "</table>\n<p class=\"muted\">Image AUROC in %, each anomaly group (logical, structural, and their mean) against "
-         "the good test images. P-AUROC and AUPRO (up to FPR 0.3) on maps at most 256 px on a side.</p>\n";
+    h << "</table>\n<p class=\"muted\">Image AUROC in %, each anomaly group against the good test images (the paper's "
+         "Table II reports logical / structural / mean). P-AUROC and AUPRO (up to FPR 0.3) on maps at most 256 px on a side.</p>\n";
     return h.str();
 }
 
@@ -214,10 +214,8 @@ std::string paramsTable(const cv::uniSLAD::Params& p)
     row("local / pretrain dims", std::to_string(p.localDims) + " / " + std::to_string(p.pretrainDims));
     row("coreset ratio local / global", fmt("%g", p.localCoresetRatio) + " / " + fmt("%g", p.globalCoresetRatio));
     std::string parts;
-    // Plain words: the paper's abbreviations (RFE, VFE, MT, PMB, IDM) belong to `eval --ablation`.
-    for (auto c : { std::make_pair(p.useLocal, "local (CNN) features"), std::make_pair(p.useGlobal, "global features"),
-                    std::make_pair(p.useMahalanobis, "Mahalanobis transform"), std::make_pair(p.usePatchBank, "patch memory banks"),
-                    std::make_pair(p.useImageDistribution, "image-level distributions") })
+    for (auto c : { std::make_pair(p.useLocal, "RFE"), std::make_pair(p.useGlobal, "VFE"), std::make_pair(p.useMahalanobis, "MT"),
+                    std::make_pair(p.usePatchBank, "PMB"), std::make_pair(p.useImageDistribution, "IDM") })
         if (c.first)
             parts += (parts.empty() ? "" : " + ") + std::string(c.second);
     row("components", parts);
@@ -398,7 +396,7 @@ void writeHtmlIndex(const std::string& dir, const std::vector<Evaluation>& resul
     std::ostringstream h;
     h << pageHead("UniSLAD evaluation report", "UniSLAD for OpenCV " + esc(cv::uniSLAD::getVersionString()) + " &middot; " +
                                                    std::to_string(results.size()) + " categor" + (results.size() == 1 ? "y" : "ies"));
-    h << "<section><h2>Image AUROC of logical and structural anomalies</h2>\n" << summaryTable(rows, true) << "</section>\n";
+    h << "<section><h2>Image AUROC (Table II)</h2>\n" << summaryTable(rows, true) << "</section>\n";
     h << "<section><h2>Categories</h2>\n<div class=\"thumbs\">\n";
     for (const Evaluation& e : results)
         h << "<a href=\"" << esc(e.category) << "/index.html\"><img src=\"" << esc(e.category) << "/roc.png\" alt=\"ROC of "
