@@ -82,15 +82,24 @@ inline const std::vector<CommandSpec>& commandSpecs()
                                   {"append", true, 0, "", false},
                                   {"roi", true, 0, "", false},
                                   {"model m", true, 0, "", true},
-                                  {"force", false, 0, "", false},
-                                  {"reference-backbones", false, 0, "", false}},
+                                   {"threshold", true, 0, "", false},
+                                   {"force", false, 0, "", false},
+                                   {"reference-backbones", false, 0, "", false}},
                                  true)});
         s.push_back({"detect", with({{"model m", true, 0, "", false},
                                      {"input i", true, 0, "", false},
                                      {"out o", true, 0, "", true},
                                      {"heatmaps", false, 0, "", false},
+                                     {"threshold", true, 0, "", false},
                                      {"threads", true, 4, "", false}},
                                     false)});
+        s.push_back({"threshold", with({{"model m", true, 0, "", true},
+                                        {"good", true, 0, "", false},
+                                        {"bad", true, 0, "", false},
+                                        {"rule", true, 0, "", false},
+                                        {"dry-run", false, 0, "", false},
+                                        {"threads", true, 4, "", false}},
+                                       false)});
         s.push_back({"eval", with({{"data d", true, 0, "", false},
                                    {"categories c", true, 0, "", false},
                                    {"model m", true, 0, "", false},
@@ -135,7 +144,8 @@ inline const std::vector<std::string>& vocabulary()
                                       "all", "default", "paper", "imagenet", "random", "cpu", "cuda", "calibrated",
                                       "raw", "ridge", "ledoit-wolf", "exact", "hnsw", "auto", "preset", "full",
                                       "patchcore", "t3-1", "t3-9", "ifc-mean", "ifc-lum-pmp", "juice_bottle",
-                                      "woven_texture", "juice_bottle,woven_texture", "kit_tray", "map", "deep"};
+                                      "woven_texture", "juice_bottle,woven_texture", "kit_tray", "map", "deep",
+                                      "threshold", "f1", "fpr=0.05", "fpr=0", "fpr=1"};
         for (const CommandSpec& c : commandSpecs())
             for (const OptionSpec& o : c.options) {
                 const std::string names = o.names;

@@ -6,7 +6,8 @@
  *
  * Scores every video frame with a fitted UniSLAD model (structural and logical anomalies). For each
  * inspected frame it posts an element message named "unislad" on the bus (timestamp, stream-time,
- * running-time, duration, score, is-anomaly, threshold, the component scores, regions), attaches a
+ * running-time, duration, score, is-anomaly, threshold, normalized-score (1 at the threshold in use), the
+ * component scores, regions), attaches a
  * region-of-interest meta of type "anomaly" to the buffer for each region of the anomaly map above the
  * threshold of an anomalous frame, and with overlay=true draws the heat map and the verdict on the frame.
  * Without overlay the element is in passthrough: the pixels are read, never written or copied.
@@ -399,7 +400,7 @@ static GstFlowReturn gst_unislad_prepare_output_buffer(GstBaseTransform* trans, 
 
 /** The message of one inspected frame. */
 static GstMessage* frame_message(GstUniSLAD* self, GstBuffer* buffer, const cv::uniSLAD::Result& r, double threshold,
-                                 bool anomalous, guint regions)
+                                 double normalized, bool anomalous, guint regions)
 {
     const GstSegment* segment = &GST_BASE_TRANSFORM(self)->segment;
     const GstClockTime timestamp = GST_BUFFER_PTS(buffer);
@@ -412,7 +413,7 @@ static GstMessage* frame_message(GstUniSLAD* self, GstBuffer* buffer, const cv::
         "unislad", "timestamp", G_TYPE_UINT64, (guint64)timestamp, "stream-time", G_TYPE_UINT64, (guint64)stream,
         "running-time", G_TYPE_UINT64, (guint64)running, "duration", G_TYPE_UINT64,
         (guint64)GST_BUFFER_DURATION(buffer), "score", G_TYPE_DOUBLE, (double)r.score, "is-anomaly", G_TYPE_BOOLEAN,
-        (gboolean)anomalous, "threshold", G_TYPE_DOUBLE, threshold, "patch-local", G_TYPE_DOUBLE, (double)r.patchLocal,
+        (gboolean)anomalous, "threshold", G_TYPE_DOUBLE, threshold, "normalized-score", G_TYPE_DOUBLE, normalized, "patch-local", G_TYPE_DOUBLE, (double)r.patchLocal,
         "patch-global", G_TYPE_DOUBLE, (double)r.patchGlobal, "class-weight", G_TYPE_DOUBLE, (double)r.classWeight,
         "patch-score", G_TYPE_DOUBLE, (double)r.patchScore, "image-local", G_TYPE_DOUBLE, (double)r.imageLocal,
         "image-global", G_TYPE_DOUBLE, (double)r.imageGlobal, "image-class", G_TYPE_DOUBLE, (double)r.imageClass,
@@ -495,7 +496,9 @@ static GstFlowReturn process_frame(GstUniSLAD* self, GstVideoFrame* frame)
 
     if (settings.updates == GST_UNISLAD_UPDATES_EVERY_FRAME ||
         (settings.updates == GST_UNISLAD_UPDATES_ANOMALIES_ONLY && anomalous))
-        gst_element_post_message(GST_ELEMENT(self), frame_message(self, frame->buffer, r, threshold, anomalous, regions));
+        gst_element_post_message(GST_ELEMENT(self), frame_message(self, frame->buffer, r, threshold,
+                                                                  (double)model->normalizeScore(r.score, (float)threshold),
+                                                                  anomalous, regions));
     GST_LOG_OBJECT(self, "score %g, threshold %g, %s, %u regions", (double)r.score, threshold,
                    anomalous ? "anomalous" : "nominal", regions);
     return GST_FLOW_OK;

@@ -86,6 +86,7 @@ TEST_F(UniSLAD_GstElement, scores_equal_the_library_for_every_format)
             EXPECT_FLOAT_EQ(r.imageClass, (float)field(s, "image-class"));
             EXPECT_FLOAT_EQ(r.imageScore, (float)field(s, "image-score"));
             EXPECT_FLOAT_EQ(loaded->getThreshold(), (float)field(s, "threshold"));
+            EXPECT_FLOAT_EQ(r.normalizedScore, (float)field(s, "normalized-score"));
             gboolean anomalous = FALSE;
             ASSERT_TRUE(gst_structure_get_boolean(s, "is-anomaly", &anomalous));
             EXPECT_EQ(r.score > loaded->getThreshold(), (bool)anomalous);
@@ -199,6 +200,7 @@ TEST_F(UniSLAD_GstElement, updates_and_threshold_properties)
             gst_structure_get_boolean(s, "is-anomaly", &anomalous);
             EXPECT_TRUE(anomalous);
             EXPECT_EQ(-1e9, field(s, "threshold"));
+            EXPECT_GT(field(s, "normalized-score"), 1.0);   // judged by the property's threshold, not the model's
         }
     }
 }

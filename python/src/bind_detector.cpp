@@ -41,6 +41,7 @@ void bindResult(py::module_& m)
         .def_readwrite("score", &Result::score)
         .def_readwrite("isAnomaly", &Result::isAnomaly)
         .def_readwrite("threshold", &Result::threshold)
+        .def_readwrite("normalizedScore", &Result::normalizedScore)
         .def_property(
             "anomalyMap", [](const Result& r) { return arrayFromFloatMap(r.anomalyMap); },
             [](Result& r, const py::object& map) { r.anomalyMap = floatMapFromArray(map, "anomalyMap"); },
@@ -69,6 +70,45 @@ void bindResult(py::module_& m)
 void bindDetector(py::module_& m)
 {
     bindResult(m);
+
+    using cv::uniSLAD::ThresholdRule;
+    m.attr("THRESHOLD_CALIBRATION") = (int)cv::uniSLAD::THRESHOLD_CALIBRATION;
+    m.attr("THRESHOLD_F1") = (int)cv::uniSLAD::THRESHOLD_F1;
+    m.attr("THRESHOLD_FPR") = (int)cv::uniSLAD::THRESHOLD_FPR;
+    m.attr("THRESHOLD_MANUAL") = (int)cv::uniSLAD::THRESHOLD_MANUAL;
+    py::class_<ThresholdRule>(m, "ThresholdRule", "Which rule set a decision threshold (see opencv2/unislad/threshold.hpp).")
+        .def(py::init<>())
+        .def_readwrite("kind", &ThresholdRule::kind)
+        .def_readwrite("quantile", &ThresholdRule::quantile)
+        .def_readwrite("margin", &ThresholdRule::margin)
+        .def_readwrite("maxFpr", &ThresholdRule::maxFpr)
+        .def_readwrite("goodImages", &ThresholdRule::goodImages)
+        .def_readwrite("anomalousImages", &ThresholdRule::anomalousImages)
+        .def_static("f1", &ThresholdRule::f1)
+        .def_static("fpr", &ThresholdRule::fpr, "maxFpr"_a)
+        .def_static("manual", &ThresholdRule::manual)
+        .def_static("parse", &ThresholdRule::parse, "text"_a)
+        .def("describe", &ThresholdRule::describe)
+        .def("name", &ThresholdRule::name);
+    using cv::uniSLAD::ThresholdChoice;
+    py::class_<ThresholdChoice>(m, "ThresholdChoice", "A threshold and what it gives on labelled scores.")
+        .def(py::init<>())
+        .def_readwrite("threshold", &ThresholdChoice::threshold)
+        .def_readwrite("rule", &ThresholdChoice::rule)
+        .def_readwrite("goodFlagged", &ThresholdChoice::goodFlagged)
+        .def_readwrite("anomaliesCaught", &ThresholdChoice::anomaliesCaught)
+        .def_readwrite("f1", &ThresholdChoice::f1);
+    m.def("chooseThreshold",
+          [](const std::vector<float>& good, const std::vector<float>& bad, const ThresholdRule& rule) {
+              return cv::uniSLAD::chooseThreshold(good, bad, rule);
+          },
+          "goodScores"_a, "anomalousScores"_a, "rule"_a,
+          "The threshold a rule (ThresholdRule.f1(), ThresholdRule.fpr(x)) chooses from labelled scores.");
+    m.def("evaluateThreshold",
+          [](const std::vector<float>& good, const std::vector<float>& bad, float threshold) {
+              return cv::uniSLAD::evaluateThreshold(good, bad, threshold);
+          },
+          "goodScores"_a, "anomalousScores"_a, "threshold"_a, "What a threshold gives on labelled scores.");
 
     py::class_<UniSLAD, std::shared_ptr<UniSLAD>> cls(m, "UniSLAD",
         "The UniSLAD detector: fit on nominal images, then score new ones (see opencv2/unislad.hpp). Images are "
@@ -131,7 +171,13 @@ void bindDetector(py::module_& m)
              },
              "The bytes save() writes, as a bytes object.")
         .def("getThreshold", &UniSLAD::getThreshold)
-        .def("setThreshold", &UniSLAD::setThreshold, "threshold"_a)
+        .def("setThreshold", py::overload_cast<float>(&UniSLAD::setThreshold), "threshold"_a,
+             "Sets the threshold by hand (the rule becomes THRESHOLD_MANUAL).")
+        .def("setThreshold", py::overload_cast<float, const ThresholdRule&>(&UniSLAD::setThreshold), "threshold"_a,
+             "rule"_a, "Sets the threshold with the rule that chose it.")
+        .def("getThresholdRule", &UniSLAD::getThresholdRule, "Which rule set the threshold: a ThresholdRule.")
+        .def("normalizeScore", &UniSLAD::normalizeScore, "score"_a, "threshold"_a,
+             "The score on the fixed scale: 0 a typical good image, 1 the threshold.")
         .def("getParams", &UniSLAD::getParams)
         .def("getBankSize", [](const UniSLAD& d, const std::string& bank) {
                  const cv::Size s = d.getBankSize(bank);

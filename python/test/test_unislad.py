@@ -207,6 +207,28 @@ class UniSLADTest(unittest.TestCase):
         self.assertEqual(on_cpu.predict(self.bad[1]), self.det.predict(self.bad[1]))
         loaded.setThreshold(1.5)
         self.assertEqual(loaded.getThreshold(), 1.5)
+        self.assertEqual(loaded.getThresholdRule().kind, unislad.THRESHOLD_MANUAL)
+        self.assertEqual(loaded.getThresholdRule().describe(), "set by hand")
+        rule = unislad.ThresholdRule.parse("fpr=0.05")
+        rule.goodImages, rule.anomalousImages = 20, 4
+        loaded.setThreshold(0.75, rule)
+        self.assertEqual(loaded.getThresholdRule().describe(), "fpr <= 0.05 on 20 good and 4 anomalous images")
+        self.assertEqual(self.det.getThresholdRule().kind, unislad.THRESHOLD_CALIBRATION)
+        with self.assertRaises(unislad.error) as e:
+            unislad.ThresholdRule.parse("fpr=2")
+        self.assertIn("fpr=X", str(e.exception))
+        # Choosing from labelled scores, as in C++: good {0, 1, 2}, anomalous {2, 3}: F1 is best at 1.5.
+        c = unislad.chooseThreshold([0.0, 1.0, 2.0], [2.0, 3.0], unislad.ThresholdRule.f1())
+        self.assertEqual((c.threshold, c.goodFlagged, c.anomaliesCaught), (1.5, 1, 2))
+        self.assertEqual(c.rule.describe(), "f1 on 3 good and 2 anomalous images")
+        self.assertEqual(unislad.evaluateThreshold([0.0, 1.0, 2.0], [2.0, 3.0], 2.0).anomaliesCaught, 1)
+        with self.assertRaises(unislad.error) as e:
+            unislad.chooseThreshold([0.0, 1.0, 5.0], [2.0, 5.0], unislad.ThresholdRule.fpr(0))
+        self.assertIn("cannot be met", str(e.exception))
+        # The normalised score: 1 at the threshold.
+        r = loaded.detect(self.bad[0])
+        self.assertAlmostEqual(loaded.normalizeScore(loaded.getThreshold(), loaded.getThreshold()), 1.0, places=6)
+        self.assertEqual(r.isAnomaly, r.normalizedScore > 1)
 
     def test_load_from_buffer_equals_load_from_the_file(self):
         with open(self.model, "rb") as f:

@@ -13,6 +13,7 @@
 #include "plots.hpp"
 #include "progress.hpp"
 #include "report.hpp"
+#include "threshold_text.hpp"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -38,6 +39,7 @@ const char* const kDetectKeys =
     "{input i         |<none>     | an image, or a folder: every file in it (not in sub-folders) is scored}"
     "{out o           |<none>     | output folder: scores.csv, results.json, and heatmaps/ with --heatmaps}"
     "{heatmaps        |           | write heat-map overlays (anomaly map blended on the image) into OUT/heatmaps/}"
+    "{threshold       |<optional> | this run's decision threshold instead of the model's (the model file is not changed; README, \"Choosing the threshold\")}"
     "{threads         |0          | worker threads, 0 to 1024 (0: all cores)}"
     "{quiet q         |           | no progress bar and no line per image}";
 
@@ -136,24 +138,28 @@ void checkOutputs(const std::vector<std::string>& outputs, const std::vector<std
 std::string scoresCsv(const std::vector<Scored>& scored, bool heatmaps)
 {
     std::ostringstream csv;
-    csv << "path,score,verdict,threshold,patch_local,patch_global,class_weight,patch_score,image_local,image_global,"
-           "image_class,image_score" << (heatmaps ? ",heatmap" : "") << "\n";
+    // Columns: README, "Command line" (score and threshold raw, normalized_score on the scale where the
+    // threshold is 1; the components raw distances except patch_score and image_score, as fused).
+    csv << "path,score,verdict,threshold,normalized_score,patch_local,patch_global,class_weight,patch_score,image_local,"
+           "image_global,image_class,image_score" << (heatmaps ? ",heatmap" : "") << "\n";
     for (const Scored& s : scored) {
         const cv::uniSLAD::Result& r = s.result;
         csv << csvField(s.path) << "," << num(r.score) << "," << (r.isAnomaly ? "anomaly" : "good") << "," << num(r.threshold)
-            << "," << num(r.patchLocal) << "," << num(r.patchGlobal) << "," << num(r.classWeight) << "," << num(r.patchScore)
+            << "," << num(r.normalizedScore) << "," << num(r.patchLocal) << "," << num(r.patchGlobal) << "," << num(r.classWeight) << "," << num(r.patchScore)
             << "," << num(r.imageLocal) << "," << num(r.imageGlobal) << "," << num(r.imageClass) << "," << num(r.imageScore)
             << (heatmaps ? "," + csvField(s.heatmap) : std::string()) << "\n";
     }
     return csv.str();
 }
 
-std::string resultsJson(const std::string& modelPath, float threshold, size_t files, const std::vector<Scored>& scored,
+std::string resultsJson(const std::string& modelPath, float threshold, const cv::uniSLAD::ThresholdRule& rule, size_t files, const std::vector<Scored>& scored,
                         const std::vector<Failure>& errors, size_t skipped, double detectSeconds, bool heatmaps)
 {
     size_t anomalous = 0;
     std::ostringstream json;
-    json << "{\n  " << jsonNameFields("model", modelPath) << ",\n  \"threshold\": " << num(threshold) << ",\n  \"images\": [";
+    json << "{\n  " << jsonNameFields("model", modelPath) << ",\n  \"threshold\": " << num(threshold)
+         << ",\n  \"threshold_rule\": {\"name\": " << jsonString(rule.name()) << ", \"description\": "
+         << jsonString(rule.describe()) << "},\n  \"images\": [";
     for (size_t i = 0; i < scored.size(); ++i) {
         const Scored& s = scored[i];
         const cv::uniSLAD::Result& r = s.result;
@@ -161,6 +167,7 @@ std::string resultsJson(const std::string& modelPath, float threshold, size_t fi
         json << (i ? ",\n" : "\n") << "    {" << jsonNameFields("path", s.path) << ", \"score\": " << num(r.score)
              << ", \"verdict\": \"" << (r.isAnomaly ? "anomaly" : "good") << "\", \"is_anomaly\": "
              << (r.isAnomaly ? "true" : "false") << ", \"threshold\": " << num(r.threshold)
+             << ", \"normalized_score\": " << num(r.normalizedScore)
              << ", \"components\": {\"patch_local\": " << num(r.patchLocal) << ", \"patch_global\": " << num(r.patchGlobal)
              << ", \"class_weight\": " << num(r.classWeight) << ", \"patch_score\": " << num(r.patchScore)
              << ", \"image_local\": " << num(r.imageLocal) << ", \"image_global\": " << num(r.imageGlobal)
@@ -195,6 +202,11 @@ int runDetect(int argc, const char* const argv[])
         return opts.usageError(badValue("threads", "an integer 0 to 1024 (0: all cores)", opts.text("threads")));
     const std::string modelPath = opts.value("model"), input = opts.value("input"), outDir = opts.value("out");
     const bool heatmaps = opts.parser().has("heatmaps"), quiet = opts.parser().has("quiet");
+    bool hasThreshold = false;
+    float threshold = 0;
+    std::string error;
+    if (!thresholdOption(opts, hasThreshold, threshold, error))
+        return opts.usageError(error);
     if (threads > 0)
         cv::setNumThreads((int)threads);
 
@@ -211,6 +223,8 @@ int runDetect(int argc, const char* const argv[])
     }
     checkOutputs(outputs, files);
     cv::Ptr<cv::uniSLAD::UniSLAD> detector = cv::uniSLAD::UniSLAD::load(modelPath);
+    if (hasThreshold)
+        detector->setThreshold(threshold);   // this run only: the model file is not written
 
     std::vector<Scored> scored;
     std::vector<size_t> scoredIndex;   // the position of scored[k] in files
@@ -221,7 +235,7 @@ int runDetect(int argc, const char* const argv[])
     auto writeResults = [&]() {
         written = true;
         writeOutputFile(csvPath, scoresCsv(scored, heatmaps));
-        writeOutputFile(jsonPath, resultsJson(modelPath, detector->getThreshold(), files.size(), scored, errors, skipped,
+        writeOutputFile(jsonPath, resultsJson(modelPath, detector->getThreshold(), detector->getThresholdRule(), files.size(), scored, errors, skipped,
                                               detectSeconds, heatmaps));
     };
     try {
@@ -257,8 +271,9 @@ int runDetect(int argc, const char* const argv[])
             }
             if (!quiet) {
                 progress.finish();
-                printOut("%s: %s (score %.4f, threshold %.4f)\n", s.path.c_str(), s.result.isAnomaly ? "ANOMALY" : "good",
-                         s.result.score, s.result.threshold);
+                // The normalised score first (threshold 1 for every model), the raw one beside it.
+                printOut("%s: %s (score %.3f, threshold 1; raw %.4f, raw threshold %.4f)\n", s.path.c_str(),
+                         s.result.isAnomaly ? "ANOMALY" : "good", s.result.normalizedScore, s.result.score, s.result.threshold);
             }
             scored.push_back(s);
             scoredIndex.push_back(i);
@@ -290,8 +305,8 @@ int runDetect(int argc, const char* const argv[])
                     // The full-resolution map again (the small one only set the range).
                     const cv::Mat map = detector->detect(image).anomalyMap;
                     char line[160];
-                    std::snprintf(line, sizeof(line), "score %.3f %s %.3f: %s", s.result.score, s.result.isAnomaly ? ">" : "<=",
-                                  s.result.threshold, s.result.isAnomaly ? "ANOMALY" : "good");
+                    std::snprintf(line, sizeof(line), "score %.3f %s 1 (raw %.3f): %s", s.result.normalizedScore,
+                                  s.result.isAnomaly ? ">" : "<=", s.result.score, s.result.isAnomaly ? "ANOMALY" : "good");
                     // A model with a region of interest: its outline, where the map may be non-zero.
                     const cv::Mat overlay = heatmapOverlay(image, map, detector->getParams().roi, lo, hi,
                                                            { fs::path(s.path).filename().string(), line },
@@ -326,6 +341,7 @@ int runDetect(int argc, const char* const argv[])
         errors.size() > skipped ? ", " + std::to_string(errors.size() - skipped) + " heat map(s) failed" : std::string();
     printOut("detect: %zu image(s) scored, %zu anomalous, %zu unreadable (skipped)%s; %.1f ms per image; results in %s\n",
              scored.size(), anomalous, skipped, heatmapFailures.c_str(), 1000.0 * detectSeconds / scored.size(), outDir.c_str());
+    printOut("detect: threshold %s\n", thresholdWithRule(detector->getThreshold(), detector->getThresholdRule()).c_str());
     return kExitOk;
 }
 

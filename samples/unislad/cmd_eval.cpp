@@ -97,7 +97,7 @@ int runEval(int argc, const char* const argv[])
         printSummary(e);
         used = detector->getParams();
         if (!reportDir.empty()) {
-            writeReport(reportDir + "/" + e.category, e, detector->getThreshold());
+            writeReport(reportDir + "/" + e.category, e, detector->getThreshold(), detector->getThresholdRule());
             writeHtmlReport(reportDir + "/" + e.category, e, detector);
         }
         for (ScoredItem& s : e.items)

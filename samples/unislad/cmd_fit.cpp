@@ -9,6 +9,7 @@
 #include "detector_options.hpp"
 #include "output_files.hpp"
 #include "progress.hpp"
+#include "threshold_text.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -29,6 +30,7 @@ const std::string kFitKeys = std::string(
     "{calib           |<optional> | folder of nominal calibration images (e.g. validation/good); default: a seeded 20 % hold-out of --train (below 50 images: each held out once)}"
     "{model m         |<none>     | the model file to write; an existing file there must be a model file (a symbolic link: the file it points to is replaced)}"
     "{roi             |<optional> | region of interest: a mask image (white inside, black outside) of the images' shape; only what lies inside counts (patch scores, image-level features, the anomaly map), and the model keeps it}"
+    "{threshold       |<optional> | the model's decision threshold instead of the automatic one (an image is anomalous when its score is above it; README, \"Choosing the threshold\"); also with --append}"
     "{force           |           | replace --model even when it is not a model file}"
     "{reference-backbones |       | the model records the backbones' manifest paths and SHA-256 instead of holding them (a smaller file for many models sharing one backbone; detect then needs the backbone files at the recorded path or in --model-dir/$UNISLAD_MODEL_DIR). Default: the model file holds them and is enough on its own}"
     "{quiet q         |           | no progress bar}") + kDetectorKeys;
@@ -69,8 +71,15 @@ std::string sizeText(uintmax_t bytes, bool embedded)
     return std::string(b) + (embedded ? ", backbones embedded" : ", backbones referenced");
 }
 
+/** The threshold and its rule; with --threshold, also the automatic one it replaced. */
+void printThresholdLine(const cv::uniSLAD::UniSLAD& detector, float automatic, bool byHand)
+{
+    printOut("fit: threshold %s%s\n", thresholdWithRule(detector.getThreshold(), detector.getThresholdRule()).c_str(),
+             byHand ? cv::format("; the automatic one was %.4g", automatic).c_str() : "");
+}
+
 /** `fit --append`: the model at modelPath with the images of dir added, written back atomically. */
-int appendImages(const std::string& modelPath, const std::string& dir, bool quiet)
+int appendImages(const std::string& modelPath, const std::string& dir, bool quiet, bool hasThreshold, float threshold)
 {
     std::error_code ec;
     if (!fs::exists(modelPath, ec))
@@ -81,16 +90,25 @@ int appendImages(const std::string& modelPath, const std::string& dir, bool quie
     cv::Ptr<cv::uniSLAD::UniSLAD> detector = cv::uniSLAD::UniSLAD::load(modelPath);
     const int before = detector->getTrainingImageCount();
     const float oldThreshold = detector->getThreshold();
+    const cv::uniSLAD::ThresholdRule oldRule = detector->getThresholdRule();
     const auto start = std::chrono::steady_clock::now();
     {
         Progress progress("update", quiet);
         detector->update(images, [&](const cv::String& stage, int done, int total) { progress.update(stage, done, total); });
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const float automatic = detector->getThreshold();
+    if (hasThreshold)
+        detector->setThreshold(threshold);
     detector->save(modelPath);
     printOut("fit: added %zu images to %d in %.1f s; threshold %.4g (was %.4g); model %s (%s)\n", images.size(), before,
-             seconds, detector->getThreshold(), oldThreshold, modelPath.c_str(),
-             sizeText(fs::file_size(modelPath, ec), detector->getParams().embedBackbones).c_str());
+              seconds, detector->getThreshold(), oldThreshold, modelPath.c_str(),
+              sizeText(fs::file_size(modelPath, ec), detector->getParams().embedBackbones).c_str());
+    printThresholdLine(*detector, automatic, hasThreshold);
+    // update() recalibrates, which moves every score: a chosen threshold no longer fits them.
+    if (!hasThreshold && oldRule.kind != cv::uniSLAD::THRESHOLD_CALIBRATION)
+        std::cerr << "note: the threshold " << oldThreshold << " (" << oldRule.describe() << ") was replaced by the "
+                     "automatic one: choose it again with 'unislad threshold' (README, \"Choosing the threshold\")\n";
     return kExitOk;
 }
 
@@ -107,12 +125,16 @@ int runFit(int argc, const char* const argv[])
         return opts.usageError(error);
     if (!opts.parser().has("model"))
         return opts.usageError("missing --model");
+    bool hasThreshold = false;
+    float threshold = 0;
+    if (!thresholdOption(opts, hasThreshold, threshold, error))
+        return opts.usageError(error);
     if (!opts.value("append").empty()) {
         const std::string other = opts.firstGiven(std::string("{train}{calib}{roi}{force}{reference-backbones}") + kDetectorKeys);
         if (!other.empty())
             return opts.usageError("--append adds images to an existing model, which keeps its parameters: drop " + other);
         checkModelOutput(opts.value("model"), "--model", false);
-        return appendImages(opts.value("model"), opts.value("append"), opts.parser().has("quiet"));
+        return appendImages(opts.value("model"), opts.value("append"), opts.parser().has("quiet"), hasThreshold, threshold);
     }
     if (opts.value("train").empty())
         return opts.usageError("missing --train (or --append to add images to an existing model)");
@@ -158,6 +180,9 @@ int runFit(int argc, const char* const argv[])
         detector->fit(train, calibration, [&](const cv::String& stage, int done, int total) { progress.update(stage, done, total); });
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const float automatic = detector->getThreshold();
+    if (hasThreshold)
+        detector->setThreshold(threshold);
     detector->save(modelPath);
 
     std::error_code ec;
@@ -165,6 +190,7 @@ int runFit(int argc, const char* const argv[])
                 calibDir.empty() ? (train.size() < 50 ? "cross-calibrated (each held out once)" : "calibrated on a hold-out")
                                  : (std::to_string(calibration.size()) + " calibration images").c_str(), seconds,
                 detector->getThreshold(), modelPath.c_str(), sizeText(fs::file_size(modelPath, ec), params.embedBackbones).c_str());
+    printThresholdLine(*detector, automatic, hasThreshold);
     if (!roiPath.empty())
         printOut("fit: region of interest %s: %.1f %% of the image\n", roiPath.c_str(),
                  100.0 * cv::countNonZero(params.roi) / (double)params.roi.total());

@@ -22,12 +22,14 @@ int runFit(int argc, const char* const argv[]);
 int runDetect(int argc, const char* const argv[]);
 int runEval(int argc, const char* const argv[]);
 int runBench(int argc, const char* const argv[]);
+int runThreshold(int argc, const char* const argv[]);
 
 const std::vector<Command>& commands()
 {
     static const std::vector<Command> list = {
         {"fit", "fit a detector on nominal images and write the model file", &runFit},
         {"detect", "score images with a model: verdicts, scores.csv, results.json, heat maps", &runDetect},
+        {"threshold", "choose a model's decision threshold from labelled good and anomalous images", &runThreshold},
         {"eval", "fit and evaluate on MVTec AD / MVTec LOCO AD style data: image and pixel AUROC, AUPRO, F1-max; --report", &runEval},
         {"bench", "measure fit and detect times on this machine, detect split by stage", &runBench},
         {"synth", "write synthetic MVTec AD / MVTec LOCO AD style data sets", &runSynth},

@@ -34,7 +34,7 @@ void writeTextAtomic(const std::string& path, const std::string& text)
     writeOutputFile(path, text);
 }
 
-void writeReport(const std::string& dir, const Evaluation& e, float threshold)
+void writeReport(const std::string& dir, const Evaluation& e, float threshold, const cv::uniSLAD::ThresholdRule& rule)
 {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
@@ -47,7 +47,8 @@ void writeReport(const std::string& dir, const Evaluation& e, float threshold)
       << ", \"mean\": " << metric(e.aurocMean) << ", \"all\": " << metric(e.aurocAll) << "},\n"
       << "  \"pixel_auroc\": " << metric(e.pixelAUROC) << ",\n  \"aupro_0.3\": " << metric(e.auPRO) << ",\n"
       << "  \"f1_max\": " << metric(e.f1Max) << ",\n  \"f1_threshold\": " << number(e.f1Threshold) << ",\n"
-      << "  \"threshold\": " << number(threshold) << ",\n  \"image_auroc_per_defect\": {";
+      << "  \"threshold\": " << number(threshold) << ",\n  \"threshold_rule\": {\"name\": " << jsonString(rule.name())
+      << ", \"description\": " << jsonString(rule.describe()) << "},\n  \"image_auroc_per_defect\": {";
     bool first = true;
     for (const auto& kv : e.aurocPerDefect) {
         j << (first ? "" : ", ") << jsonString(kv.first) << ": " << metric(kv.second);

@@ -12,8 +12,9 @@
 namespace unislad {
 namespace cli {
 
-/** Writes <dir>/metrics.json and <dir>/scores.csv (creating dir), each atomically. */
-void writeReport(const std::string& dir, const Evaluation& e, float threshold);
+/** Writes <dir>/metrics.json (with the threshold and the rule that set it) and <dir>/scores.csv (creating
+    dir), each atomically. */
+void writeReport(const std::string& dir, const Evaluation& e, float threshold, const cv::uniSLAD::ThresholdRule& rule);
 
 /** Writes text to path atomically (writeOutputFile); raises cv::Exception naming the path and the
     system's reason. */

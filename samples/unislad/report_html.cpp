@@ -333,8 +333,8 @@ void writeHtmlReport(const std::string& dir, const Evaluation& e, const cv::Ptr<
             s.file = "gallery/" + g.first + "_" + std::to_string(++n) + ".png";
             const std::vector<std::string> caption{
                 fs::path(s.s->item.path).filename().string() + " (" + s.s->item.defect + ")",
-                "score " + fmt("%.3f", r.score) + (r.isAnomaly ? " > " : " <= ") + fmt("%.3f", threshold) +
-                    (r.isAnomaly ? ": ANOMALY" : ": good") };
+                "score " + fmt("%.3f", r.normalizedScore) + (r.isAnomaly ? " > 1" : " <= 1") + " (raw " + fmt("%.3f", r.score) +
+                    ")" + (r.isAnomaly ? ": ANOMALY" : ": good") };
             writePng(dir + "/" + s.file, heatmapOverlay(s.image, s.map, loadMask(s.s->item, s.image.size()), lo, hi, caption));
         }
     }
@@ -372,7 +372,8 @@ void writeHtmlReport(const std::string& dir, const Evaluation& e, const cv::Ptr<
                       (e.layout == Layout::MVTecLOCO ? "MVTec LOCO AD layout" : "MVTec AD layout") + " &middot; " +
                       std::to_string(e.items.size()) + " test images &middot; <a href=\"../index.html\">all categories</a>");
     h << "<section><h2>Summary</h2>\n" << summaryTable({ &e }, false)
-      << "<p>Decision threshold <b>" << fmt("%.4g", threshold) << "</b> (from nominal calibration images): " << flaggedBad
+      << "<p>Decision threshold <b>" << fmt("%.4g", threshold) << "</b> on the raw score, 1 on the normalised one of the "
+         "gallery (" << esc(detector->getThresholdRule().describe()) << "): " << flaggedBad
       << " of " << bad << " anomalous and " << flaggedGood << " of " << good << " good test images flagged. F1-max threshold "
       << fmt("%.4g", e.f1Threshold) << ".</p>\n</section>\n";
 

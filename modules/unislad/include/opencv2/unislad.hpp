@@ -40,6 +40,7 @@ the argument, what was expected and what was found.
 #include "opencv2/unislad/nearest_neighbor.hpp"
 #include "opencv2/unislad/preprocessor.hpp"
 #include "opencv2/unislad/threads.hpp"
+#include "opencv2/unislad/threshold.hpp"
 
 namespace cv {
 namespace uniSLAD {
@@ -220,12 +221,14 @@ enum FusionMode
 struct CV_EXPORTS_W_SIMPLE Result
 {
     CV_WRAP Result()
-        : score(0), isAnomaly(false), threshold(0), patchLocal(0), patchGlobal(0), classWeight(0),
+        : score(0), isAnomaly(false), threshold(0), normalizedScore(0), patchLocal(0), patchGlobal(0), classWeight(0),
           patchScore(0), imageLocal(0), imageGlobal(0), imageClass(0), imageScore(0)
     {}
     CV_PROP_RW float score;       //!< S, Eq. 21
     CV_PROP_RW bool isAnomaly;    //!< score > threshold
     CV_PROP_RW float threshold;   //!< the decision threshold used
+    CV_PROP_RW float normalizedScore; //!< the score on the detector's fixed scale: 0 a typical good image, 1 the
+                                      //!< threshold (anomalous above 1); UniSLAD::normalizeScore()
     CV_PROP_RW Mat anomalyMap;           //!< CV_32F, the input's size: fused patch scores, upsampled and blurred
     CV_PROP_RW float patchLocal;  //!< max over locations of S_p^l (Eq. 16), raw
     CV_PROP_RW float patchGlobal; //!< max over locations of S_p^g (Eq. 16), raw
@@ -261,7 +264,8 @@ to estimate a spread, so every training image is held out once instead, over rou
 calibrationFraction) folds, each scored by a model of the other folds). A spread that hardly varies
 (copies of one image) is floored at 0.5 % of the component's mean, and at 0.05 for the levels. The decision threshold is
 `quantile(calibration scores, thresholdQuantile) + thresholdMargin · std(calibration scores)`,
-settable by hand with setThreshold().
+settable by hand with setThreshold(), or chosen on labelled images with chooseThreshold() and set with
+setThreshold(threshold, rule); getThresholdRule() says which rule set it (README, "Choosing the threshold").
 
 Region of interest (Params::roi): a fixed mask, such as the part's place in a fixture, outside which
 nothing counts. Before the networks see an image, its pixels outside the mask are set to the backbone's
@@ -287,8 +291,8 @@ several threads at once on one fitted (or loaded) detector; they give the same r
 calls (the backbones run one batch at a time behind a lock; everything else only reads the fitted
 state). fit(), setThreshold() and assignment through cv::Algorithm::read() change the detector and must
 not run concurrently with any other call on the same detector; UniSLAD::load() returns a new detector
-and may run in parallel with anything. getThreshold(), getParams() and empty() are safe while nothing
-modifies the detector. See RELIABILITY.md.
+and may run in parallel with anything. getThreshold(), getThresholdRule(), normalizeScore(), getParams()
+and empty() are safe while nothing modifies the detector. See RELIABILITY.md.
 */
 class CV_EXPORTS_W UniSLAD : public Algorithm
 {
@@ -334,7 +338,8 @@ public:
     - The new images are scored by the detector as it is, before they join it (so they are held out,
       as cross-calibration holds out training images); their component scores join the calibration
       scores the model keeps, and the calibration statistics and the threshold are computed again from
-      all of them by the rule of fit(). A threshold set by hand (setThreshold()) is replaced by it.
+      all of them by the rule of fit(). A threshold set by hand or chosen (setThreshold()) is replaced by
+      it, since the new calibration moves every score: choose it again on the updated model.
     - Their patch features join the memory banks: each bank's coreset is selected again over the kept
       coreset and the new features (MemoryBank::extended), to the size fit() gives all the images.
       That is close to, not the same as, a full fit on all the images, which selects from every
@@ -379,8 +384,33 @@ public:
     /** @brief The bytes save() writes, in memory (for loadFromBuffer()). */
     CV_WRAP virtual std::vector<uchar> saveToBuffer() const = 0;
 
+    /** @brief The decision threshold: an image is anomalous when its score is above it. */
     CV_WRAP virtual float getThreshold() const = 0;
+    /** @brief Sets the decision threshold by hand (getThresholdRule() becomes THRESHOLD_MANUAL).
+        @param threshold a finite value */
     CV_WRAP virtual void setThreshold(float threshold) = 0;
+    /** @brief Sets the decision threshold with the rule that chose it (e.g. chooseThreshold()'s), which the
+        model keeps and save() writes.
+        @param threshold a finite value
+        @param rule the rule (ThresholdRule::check() must pass) */
+    CV_WRAP virtual void setThreshold(float threshold, const ThresholdRule& rule) = 0;
+    /** @brief A score on a fixed scale, whatever the fusion, the backbone or the threshold: 0 for a typical
+        good image, 1 at the threshold, so that an image is anomalous exactly when its normalised score is
+        above 1 (up to float rounding at the threshold itself): `1 + (score - threshold) / scale`, with
+        `scale = max(threshold - mean, std)` of the fused scores of the calibration images. The calibration
+        mean maps to 0 whenever the threshold is at least one std above it (the automatic rule puts it
+        2 to 3 std above); a threshold at or below the mean keeps a positive scale of one std. A model
+        saved before calibration scores were kept counts mean 0 and std 1 (calibrated scores' own).
+        Result::normalizedScore is normalizeScore(Result::score, getThreshold()).
+        @param score a score of predict() or Result::score (raw)
+        @param threshold the threshold it is judged by: getThreshold(), or another one (the element's
+        `threshold` property, a threshold being tried) */
+    CV_WRAP virtual float normalizeScore(float score, float threshold) const = 0;
+    /** @brief Which rule set the threshold: THRESHOLD_CALIBRATION after fit() and update() (with
+        Params::thresholdQuantile, thresholdMargin and the number of calibration images), and for a model
+        file that records no rule (one written before rules were recorded); otherwise the rule given to
+        setThreshold(). */
+    CV_WRAP virtual ThresholdRule getThresholdRule() const = 0;
     CV_WRAP virtual Params getParams() const = 0;
 };
 

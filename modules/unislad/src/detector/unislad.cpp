@@ -162,6 +162,8 @@ void UniSLADImpl::fit(InputArrayOfArrays _images, InputArrayOfArrays _calibratio
     const std::vector<ComponentScores> oldNominal = nominal_;
     const int oldTrainingImages = trainingImages_;
     const float oldThreshold = threshold_;
+    const ThresholdRule oldRule = rule_;
+    const ScoreStats oldScoreStats = scoreStats_;
     const bool oldFitted = fitted_;
     try {
         fitOrThrow(_images, _calibration, progress);
@@ -173,6 +175,8 @@ void UniSLADImpl::fit(InputArrayOfArrays _images, InputArrayOfArrays _calibratio
         nominal_ = oldNominal;
         trainingImages_ = oldTrainingImages;
         threshold_ = oldThreshold;
+        rule_ = oldRule;
+        scoreStats_ = oldScoreStats;
         fitted_ = oldFitted;
         throw;
     }
@@ -254,6 +258,8 @@ void UniSLADImpl::fitOrThrow(InputArrayOfArrays _images, InputArrayOfArrays _cal
     const Calibration c = calibrationOf(nominal);
     stats_ = c.stats;
     threshold_ = c.threshold;
+    scoreStats_ = c.scores;
+    rule_ = ThresholdRule::calibration(params_.thresholdQuantile, params_.thresholdMargin, (int)nominal.size());
     nominal_ = std::move(nominal);
     trainingImages_ = n;
     fitted_ = true;
@@ -269,7 +275,29 @@ UniSLADImpl::Calibration UniSLADImpl::calibrationOf(const std::vector<ComponentS
     for (const ComponentScores& s : nominal)
         scores.push_back(fuseScores(s, weights, fusionStats(c.stats)).score);
     c.threshold = (float)decisionThreshold(scores, params_.thresholdQuantile, params_.thresholdMargin);
+    c.scores = ScoreStats::of(scores);
     return c;
+}
+
+ScoreStats UniSLADImpl::fusedScoreStats(const std::vector<ComponentScores>& nominal, const CalibrationStats& stats) const
+{
+    if (nominal.empty())
+        return ScoreStats();   // a model saved before calibration scores were kept: calibrated scores' 0 and 1
+    const FusionWeights weights = fusionWeights(params_);
+    std::vector<double> scores;
+    for (const ComponentScores& s : nominal)
+        scores.push_back(fuseScores(s, weights, fusionStats(stats)).score);
+    return ScoreStats::of(scores);
+}
+
+float UniSLADImpl::normalizeScore(float score, float threshold) const
+{
+    // 1 + (score - threshold) / scale, scale = max(threshold - mean, std) of the fused calibration scores:
+    // the threshold maps to 1 whatever it is, the calibration mean to 0 whenever the threshold lies at
+    // least one std above it (the automatic rule puts it 2-3 std above); a threshold at or below the mean
+    // (set by hand or chosen) keeps a positive scale, one std, instead of dividing by zero or flipping.
+    const double scale = std::max((double)threshold - scoreStats_.mean, scoreStats_.std);
+    return (float)(1.0 + ((double)score - threshold) / scale);
 }
 
 void UniSLADImpl::update(InputArrayOfArrays images)
@@ -307,6 +335,9 @@ void UniSLADImpl::update(InputArrayOfArrays _images, const ProgressCallback& pro
     const Calibration c = calibrationOf(nominal);
     stats_ = c.stats;
     threshold_ = c.threshold;
+    scoreStats_ = c.scores;
+    // A chosen or hand-set threshold is replaced: the new calibration moves every score (see update()).
+    rule_ = ThresholdRule::calibration(params_.thresholdQuantile, params_.thresholdMargin, (int)nominal.size());
     nominal_ = std::move(nominal);
     model_ = std::move(grown);
     trainingImages_ += n;
@@ -340,6 +371,7 @@ std::vector<Result> UniSLADImpl::score(InputArrayOfArrays _images, const char* f
         r.score = (float)fused.score;
         r.threshold = threshold_;
         r.isAnomaly = r.score > threshold_;
+        r.normalizedScore = normalizeScore(r.score, threshold_);
         r.patchLocal = (float)maxInside(c.patchLocal);
         r.patchGlobal = (float)maxInside(c.patchGlobal);
         r.classWeight = std::isnan(c.classWeight) ? 0.f : c.classWeight;
@@ -404,6 +436,21 @@ void UniSLADImpl::setThreshold(float threshold)
     if (!std::isfinite(threshold))
         CV_Error(Error::StsBadArg, format("UniSLAD::setThreshold: threshold: expected a finite value, found %g", threshold));
     threshold_ = threshold;
+    rule_ = ThresholdRule::manual();
+}
+
+void UniSLADImpl::setThreshold(float threshold, const ThresholdRule& rule)
+{
+    if (!std::isfinite(threshold))
+        CV_Error(Error::StsBadArg, format("UniSLAD::setThreshold: threshold: expected a finite value, found %g", threshold));
+    rule.check();
+    threshold_ = threshold;
+    rule_ = rule;
+}
+
+ThresholdRule UniSLADImpl::getThresholdRule() const
+{
+    return rule_;
 }
 
 } // namespace detail

@@ -63,6 +63,9 @@ public:
     std::vector<uchar> saveToBuffer() const CV_OVERRIDE;
     float getThreshold() const CV_OVERRIDE { return threshold_; }
     void setThreshold(float threshold) CV_OVERRIDE;
+    void setThreshold(float threshold, const ThresholdRule& rule) CV_OVERRIDE;
+    ThresholdRule getThresholdRule() const CV_OVERRIDE;
+    float normalizeScore(float score, float threshold) const CV_OVERRIDE;
     Params getParams() const CV_OVERRIDE { return params_; }
     bool empty() const CV_OVERRIDE { return !fitted_; }
     String getDefaultName() const CV_OVERRIDE { return "UniSLAD_UniSLAD"; }
@@ -89,6 +92,7 @@ private:
     {
         CalibrationStats stats;
         float threshold = 0;
+        ScoreStats scores;   // of the fused calibration scores (the normalised score's origin and spread)
     };
     /** The calibration statistics and the threshold rule's value of nominal component scores. */
     Calibration calibrationOf(const std::vector<ComponentScores>& nominal) const;
@@ -100,6 +104,8 @@ private:
     /** Scores images against a model, extracting their features one batch at a time. */
     void scoreInBatches(const FittedModel& m, const std::vector<Mat>& images, const ProgressCallback* progress,
                         std::vector<ComponentScores>& out) const;
+    /** Mean and std of the fused scores of calibration images (mean 0, std 1 without them). */
+    ScoreStats fusedScoreStats(const std::vector<ComponentScores>& nominal, const CalibrationStats& stats) const;
     /** stats in FUSION_CALIBRATED, nullptr (raw fusion) otherwise. */
     const CalibrationStats* fusionStats(const CalibrationStats& stats) const;
 
@@ -110,6 +116,10 @@ private:
     std::vector<ComponentScores> nominal_;   // the calibration images' scores; update() adds to them
     int trainingImages_ = 0;                 // fit()'s training images plus update()'s
     float threshold_ = 0;
+    // Which rule set threshold_: fit() and update() set the automatic one, which the model file leaves out
+    // (a file without a rule reads as it, from params_ and the calibration scores).
+    ThresholdRule rule_;
+    ScoreStats scoreStats_;   // of the fused calibration scores: normalizeScore()'s 0 and spread
     bool fitted_ = false;
     std::vector<BackboneSource> backbones_;  // what fit() ran (embedded ones keep their bytes for save())
 };

@@ -14,6 +14,7 @@
 #include "io/model_archive.hpp"
 #include "banks/nearest_neighbor_impl.hpp"
 #include "scoring/nominal_scores.hpp"
+#include "evaluation/threshold_text.hpp"
 
 #include <fstream>
 
@@ -181,6 +182,10 @@ ModelState UniSLADImpl::exportState(bool embed) const
         s.texts.push_back({ "training_images", std::to_string(trainingImages_) });
     }
     s.tensors.push_back({ "threshold", Mat(1, 1, CV_32F, Scalar(threshold_)) });
+    // Only a rule other than the automatic one is written: that one follows from the parameters and the
+    // calibration scores, and files that leave it out (all those written before rules were kept) read as it.
+    if (rule_.kind != THRESHOLD_CALIBRATION)
+        s.texts.push_back({ "threshold_rule", thresholdRuleToText(rule_) });
     return s;
 }
 
@@ -271,6 +276,14 @@ void UniSLADImpl::importState(const ModelState& s, const std::string& source, in
     const Mat& t = requireTensor(s, "threshold", source);
     if (t.total() != 1 || t.type() != CV_32F || !std::isfinite(t.at<float>(0)))
         stateError(source, "tensor 'threshold': expected one finite CV_32F value, found " + describeMat(t));
+    ThresholdRule rule = ThresholdRule::calibration(p.thresholdQuantile, p.thresholdMargin, (int)nominal.size());
+    if (const String* text = s.text("threshold_rule")) {
+        try {
+            rule = thresholdRuleFromText(*text);
+        } catch (const cv::Exception& e) {
+            stateError(source, "text 'threshold_rule': " + e.err);
+        }
+    }
 
     // Everything checked: replace the current state, then load the backbones.
     params_ = p;
@@ -279,6 +292,8 @@ void UniSLADImpl::importState(const ModelState& s, const std::string& source, in
     nominal_ = nominal;
     trainingImages_ = trainingImages;
     threshold_ = t.at<float>(0);
+    rule_ = rule;
+    scoreStats_ = fusedScoreStats(nominal_, stats_);
     backbones_ = backbones;
     features_.release();
     fitted_ = false;
