@@ -52,7 +52,8 @@ void bindResult(py::module_& m)
         .def_readwrite("imageLocal", &Result::imageLocal)
         .def_readwrite("imageGlobal", &Result::imageGlobal)
         .def_readwrite("imageClass", &Result::imageClass)
-        .def_readwrite("imageScore", &Result::imageScore);
+        .def_readwrite("imageScore", &Result::imageScore)
+        .def_readwrite("pixelThreshold", &Result::pixelThreshold);
 
     py::class_<StageTimings>(m, "StageTimings", "Where the time of one detect() call went, milliseconds.")
         .def(py::init<>())
@@ -112,6 +113,9 @@ void bindDetector(py::module_& m)
              "Writes the model file (atomically).")
         .def("getThreshold", &UniSLAD::getThreshold)
         .def("setThreshold", &UniSLAD::setThreshold, "threshold"_a)
+        .def("getPixelThreshold", &UniSLAD::getPixelThreshold, "The anomaly-map value above which a pixel is predicted "
+             "defective (the mask is anomalyMap > getPixelThreshold()).")
+        .def("setPixelThreshold", &UniSLAD::setPixelThreshold, "threshold"_a)
         .def("getParams", &UniSLAD::getParams)
         .def("getBankSize", [](const UniSLAD& d, const std::string& bank) {
                  const cv::Size s = d.getBankSize(bank);

@@ -28,6 +28,7 @@ Conventions: a set of feature vectors is a 2-D, single-channel CV_32F cv::Mat wi
 the argument, what was expected and what was found.
 */
 
+#include "opencv2/unislad/anomaly_regions.hpp"
 #include "opencv2/unislad/backbone.hpp"
 #include "opencv2/unislad/coreset.hpp"
 #include "opencv2/unislad/feature_extractor.hpp"
@@ -212,7 +213,7 @@ struct CV_EXPORTS_W_SIMPLE Result
 {
     CV_WRAP Result()
         : score(0), isAnomaly(false), threshold(0), patchLocal(0), patchGlobal(0), classWeight(0),
-          patchScore(0), imageLocal(0), imageGlobal(0), imageClass(0), imageScore(0)
+          patchScore(0), imageLocal(0), imageGlobal(0), imageClass(0), imageScore(0), pixelThreshold(0)
     {}
     CV_PROP_RW float score;       //!< S, Eq. 21
     CV_PROP_RW bool isAnomaly;    //!< score > threshold
@@ -226,6 +227,9 @@ struct CV_EXPORTS_W_SIMPLE Result
     CV_PROP_RW float imageGlobal; //!< Mahalanobis score of the global image feature, raw
     CV_PROP_RW float imageClass;  //!< Mahalanobis score of the class feature, raw
     CV_PROP_RW float imageScore;  //!< S_i, Eq. 20, as fused
+    CV_PROP_RW float pixelThreshold; //!< the detector's pixel threshold (UniSLAD::getPixelThreshold): the predicted
+                                     //!< defect mask is anomalyMap > pixelThreshold (findAnomalyRegions() cuts it
+                                     //!< into regions)
 };
 
 /** @brief Where the time of one detect() call went (UniSLAD::detect(image, timings)), milliseconds of
@@ -253,6 +257,17 @@ calibrationFraction) folds, each scored by a model of the other folds). A spread
 (copies of one image) is floored at 0.5 % of the component's mean, and at 0.05 for the levels. The decision threshold is
 `quantile(calibration scores, thresholdQuantile) + thresholdMargin · std(calibration scores)`,
 settable by hand with setThreshold().
+
+Pixel threshold (getPixelThreshold()): where the anomaly map says "defect". The map is on the scale of the
+fused patch scores (Eq. 18; standardised per component with FUSION_CALIBRATED), not of S, so it has a
+threshold of its own: `quantile(peaks, 0.99) + 0.5 · std(peaks)`, where the peaks are the calibration
+images' largest fused patch scores (the maxima of their patch maps; their S when the detector has no
+patch level). The upsampling and blur of the map only average neighbouring cells, so a calibration
+image below it has no pixel above it. fit() and update() compute it, save() keeps it, setPixelThreshold()
+sets it by hand. A model file saved before it existed gets it from the calibration images' scores it
+keeps, by the same rule; one saved before update() existed (no such scores) gets
+`mean + 2.826 · std` of the calibration peaks (a normal approximation of the rule) with
+FUSION_CALIBRATED, the decision threshold otherwise.
 
 Region of interest (Params::roi): a fixed mask, such as the part's place in a fixture, outside which
 nothing counts. Before the networks see an image, its pixels outside the mask are set to the backbone's
@@ -352,6 +367,12 @@ public:
 
     CV_WRAP virtual float getThreshold() const = 0;
     CV_WRAP virtual void setThreshold(float threshold) = 0;
+    /** @brief The anomaly-map value above which a pixel is predicted defective (see "Pixel threshold"
+        above); Result::pixelThreshold. */
+    CV_WRAP virtual float getPixelThreshold() const = 0;
+    /** @brief Sets the pixel threshold by hand (until the next fit() or update(), which compute it again).
+        @param threshold a finite value; raises cv::Exception (StsBadArg) otherwise */
+    CV_WRAP virtual void setPixelThreshold(float threshold) = 0;
     CV_WRAP virtual Params getParams() const = 0;
 };
 

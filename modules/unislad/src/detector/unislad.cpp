@@ -10,6 +10,7 @@
 #include "detector/component_params.hpp"
 #include "detector/fit_plan.hpp"
 #include "scoring/anomaly_map.hpp"
+#include "scoring/pixel_threshold.hpp"
 #include "features/region_of_interest.hpp"
 
 #include <chrono>
@@ -160,7 +161,7 @@ void UniSLADImpl::fit(InputArrayOfArrays _images, InputArrayOfArrays _calibratio
     const CalibrationStats oldStats = stats_;
     const std::vector<ComponentScores> oldNominal = nominal_;
     const int oldTrainingImages = trainingImages_;
-    const float oldThreshold = threshold_;
+    const float oldThreshold = threshold_, oldPixelThreshold = pixelThreshold_;
     const bool oldFitted = fitted_;
     try {
         fitOrThrow(_images, _calibration, progress);
@@ -172,6 +173,7 @@ void UniSLADImpl::fit(InputArrayOfArrays _images, InputArrayOfArrays _calibratio
         nominal_ = oldNominal;
         trainingImages_ = oldTrainingImages;
         threshold_ = oldThreshold;
+        pixelThreshold_ = oldPixelThreshold;
         fitted_ = oldFitted;
         throw;
     }
@@ -237,6 +239,7 @@ void UniSLADImpl::fitOrThrow(InputArrayOfArrays _images, InputArrayOfArrays _cal
     const Calibration c = calibrationOf(nominal);
     stats_ = c.stats;
     threshold_ = c.threshold;
+    pixelThreshold_ = c.pixelThreshold;
     nominal_ = std::move(nominal);
     trainingImages_ = n;
     fitted_ = true;
@@ -252,6 +255,7 @@ UniSLADImpl::Calibration UniSLADImpl::calibrationOf(const std::vector<ComponentS
     for (const ComponentScores& s : nominal)
         scores.push_back(fuseScores(s, weights, fusionStats(c.stats)).score);
     c.threshold = (float)decisionThreshold(scores, params_.thresholdQuantile, params_.thresholdMargin);
+    c.pixelThreshold = (float)pixelThreshold(nominal, weights, fusionStats(c.stats));
     return c;
 }
 
@@ -290,6 +294,7 @@ void UniSLADImpl::update(InputArrayOfArrays _images, const ProgressCallback& pro
     const Calibration c = calibrationOf(nominal);
     stats_ = c.stats;
     threshold_ = c.threshold;
+    pixelThreshold_ = c.pixelThreshold;
     nominal_ = std::move(nominal);
     model_ = std::move(grown);
     trainingImages_ += n;
@@ -323,6 +328,7 @@ std::vector<Result> UniSLADImpl::score(InputArrayOfArrays _images, const char* f
         r.score = (float)fused.score;
         r.threshold = threshold_;
         r.isAnomaly = r.score > threshold_;
+        r.pixelThreshold = pixelThreshold_;
         r.patchLocal = (float)maxInside(c.patchLocal);
         r.patchGlobal = (float)maxInside(c.patchGlobal);
         r.classWeight = std::isnan(c.classWeight) ? 0.f : c.classWeight;
@@ -387,6 +393,13 @@ void UniSLADImpl::setThreshold(float threshold)
     if (!std::isfinite(threshold))
         CV_Error(Error::StsBadArg, format("UniSLAD::setThreshold: threshold: expected a finite value, found %g", threshold));
     threshold_ = threshold;
+}
+
+void UniSLADImpl::setPixelThreshold(float threshold)
+{
+    if (!std::isfinite(threshold))
+        CV_Error(Error::StsBadArg, format("UniSLAD::setPixelThreshold: threshold: expected a finite value, found %g", threshold));
+    pixelThreshold_ = threshold;
 }
 
 } // namespace detail

@@ -57,6 +57,8 @@ public:
     void save(const String& path) const CV_OVERRIDE;
     float getThreshold() const CV_OVERRIDE { return threshold_; }
     void setThreshold(float threshold) CV_OVERRIDE;
+    float getPixelThreshold() const CV_OVERRIDE { return pixelThreshold_; }
+    void setPixelThreshold(float threshold) CV_OVERRIDE;
     Params getParams() const CV_OVERRIDE { return params_; }
     bool empty() const CV_OVERRIDE { return !fitted_; }
     String getDefaultName() const CV_OVERRIDE { return "UniSLAD_UniSLAD"; }
@@ -82,6 +84,7 @@ private:
     {
         CalibrationStats stats;
         float threshold = 0;
+        float pixelThreshold = 0;
     };
     /** The calibration statistics and the threshold rule's value of nominal component scores. */
     Calibration calibrationOf(const std::vector<ComponentScores>& nominal) const;
@@ -103,6 +106,7 @@ private:
     std::vector<ComponentScores> nominal_;   // the calibration images' scores; update() adds to them
     int trainingImages_ = 0;                 // fit()'s training images plus update()'s
     float threshold_ = 0;
+    float pixelThreshold_ = 0;               // see UniSLAD, "Pixel threshold"
     bool fitted_ = false;
     std::vector<std::pair<String, String>> backbones_;  // manifest path, ONNX SHA-256
 };

@@ -13,6 +13,7 @@
 #include "io/model_archive.hpp"
 #include "banks/nearest_neighbor_impl.hpp"
 #include "scoring/nominal_scores.hpp"
+#include "scoring/pixel_threshold.hpp"
 
 #include <fstream>
 
@@ -200,6 +201,7 @@ ModelState UniSLADImpl::exportState() const
         s.texts.push_back({ "training_images", std::to_string(trainingImages_) });
     }
     s.tensors.push_back({ "threshold", Mat(1, 1, CV_32F, Scalar(threshold_)) });
+    s.tensors.push_back({ "pixel_threshold", Mat(1, 1, CV_32F, Scalar(pixelThreshold_)) });
     return s;
 }
 
@@ -304,6 +306,18 @@ void UniSLADImpl::importState(const ModelState& s, const std::string& source, in
     const Mat& t = requireTensor(s, "threshold", source);
     if (t.total() != 1 || t.type() != CV_32F || !std::isfinite(t.at<float>(0)))
         stateError(source, "tensor 'threshold': expected one finite CV_32F value, found " + describeMat(t));
+    // The pixel threshold; a model saved before it existed gets it by the rule (or its fallback).
+    float pixel = 0;
+    if (const Mat* pt = s.tensor("pixel_threshold")) {
+        if (pt->total() != 1 || pt->type() != CV_32F || !std::isfinite(pt->at<float>(0)))
+            stateError(source, "tensor 'pixel_threshold': expected one finite CV_32F value, found " + describeMat(*pt));
+        pixel = pt->at<float>(0);
+    } else {
+        const FusionWeights weights = fusionWeights(p);
+        const CalibrationStats* fused = p.fusion == FUSION_CALIBRATED ? &stats : nullptr;
+        pixel = (float)(nominal.empty() ? fallbackPixelThreshold(stats, fused != nullptr, p.usePatchBank, t.at<float>(0))
+                                        : pixelThreshold(nominal, weights, fused));
+    }
 
     // Everything checked: replace the current state, then load the backbones.
     params_ = p;
@@ -312,6 +326,7 @@ void UniSLADImpl::importState(const ModelState& s, const std::string& source, in
     nominal_ = nominal;
     trainingImages_ = trainingImages;
     threshold_ = t.at<float>(0);
+    pixelThreshold_ = pixel;
     backbones_ = backbones;
     features_.release();
     fitted_ = false;
