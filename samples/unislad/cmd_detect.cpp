@@ -38,7 +38,7 @@ const char* const kDetectKeys =
     "{help h ?        |           | print this help}"
     "{model m         |<none>     | a model file written by 'unislad fit' (or UniSLAD::save)}"
     "{input i         |<none>     | an image, or a folder: every file in it (not in sub-folders) is scored}"
-    "{out o           |<none>     | output folder: scores.csv, results.json, and heatmaps/ with --heatmaps}"
+    "{out o           |<none>     | output folder: scores.csv, results.json, heatmaps/ with --heatmaps, masks/ with --masks}"
     "{heatmaps        |           | write heat-map overlays into OUT/heatmaps/: the anomaly map blended on the image on one "
     "colour scale tied to the model's pixel threshold (the same colour for the same value in every run), a colour bar "
     "with the threshold marked, the predicted mask's outline in magenta}"
