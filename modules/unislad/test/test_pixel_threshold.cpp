@@ -2,11 +2,12 @@
 // LICENSE file found in the top-level directory of this distribution.
 //
 // The pixel threshold (UniSLAD::getPixelThreshold) on the tiny fixture backbone: its rule reproduced
-// from the calibration images' anomaly maps as detect() gives them (images of the patch grid's size and
-// no blur, so that the map is the fused patch map itself), quantile and std computed here; the save/load
-// and FileStorage round trips; the fallbacks of model files saved before it; update() and the setter.
+// from the calibration images' anomaly maps as detect() gives them, quantile and std computed here; the
+// save/load and FileStorage round trips; the fallbacks of model files saved before it; update() and the
+// setter.
 #include "test_precomp.hpp"
 #include "detector/unislad_impl.hpp"
+#include "scoring/score_fusion.hpp"
 
 #include <opencv2/imgproc.hpp>
 
@@ -37,8 +38,7 @@ double referenceRule(std::vector<double> peaks)
     return q + 0.5 * std::sqrt(ss / (peaks.size() - 1));
 }
 
-/** A detector fitted with given calibration images of the patch grid's size, and those images' peaks
-    as detect() maps them. */
+/** A detector fitted with given calibration images, and those images' peaks as detect() maps them. */
 struct Fitted
 {
     Ptr<UniSLAD> detector;
@@ -46,25 +46,16 @@ struct Fitted
     std::vector<double> peaks;
 };
 
-Fitted fitOnGrid()
+Fitted fitWithCalibration(const Params& p)
 {
-    Params p = tinyDetectorParams();
-    p.mapSigma = 0;   // no blur: the map at the grid's size is the fused patch map
     Fitted f;
     f.detector = UniSLAD::create(p);
-    f.detector->fit(tinySampleImages(8, false, 41), tinySampleImages(3, false, 42));
-    const Size grid = impl(f.detector).calibrationScores()[0].patchLocal.size();
-    EXPECT_GT(grid.area(), 1);
-    // Fitted again with calibration images of that size: each map pixel is one cell.
-    for (const Mat& img : tinySampleImages(7, false, 43)) {
-        Mat small;
-        cv::resize(img, small, grid, 0, 0, cv::INTER_AREA);
-        f.calibration.push_back(small);
-    }
+    f.calibration = tinySampleImages(7, false, 43);
+    // One calibration image of another size: each is mapped at its own size.
+    cv::resize(f.calibration[3], f.calibration[3], Size(96, 72));
     f.detector->fit(tinySampleImages(8, false, 41), f.calibration);
     for (const Mat& img : f.calibration) {
         const Result r = f.detector->detect(img);
-        EXPECT_EQ(grid, r.anomalyMap.size());
         double peak = 0;
         cv::minMaxLoc(r.anomalyMap, nullptr, &peak);
         f.peaks.push_back(peak);
@@ -74,7 +65,7 @@ Fitted fitOnGrid()
 
 TEST(UniSLAD_PixelThreshold, the_rule_from_the_calibration_images_maps)
 {
-    const Fitted f = fitOnGrid();
+    const Fitted f = fitWithCalibration(tinyDetectorParams());
     const float t = f.detector->getPixelThreshold();
     EXPECT_NEAR(referenceRule(f.peaks), t, 1e-5 * std::max(1.0, std::abs((double)t)));
     EXPECT_NE(f.detector->getThreshold(), t) << "a threshold of its own, not the score's";
@@ -90,6 +81,12 @@ TEST(UniSLAD_PixelThreshold, the_rule_from_the_calibration_images_maps)
     for (const Mat& img : tinySampleImages(6, true, 44))
         flagged += cv::countNonZero(f.detector->detect(img).anomalyMap > t) > 0;
     EXPECT_GT(flagged, 0);
+
+    // Without calibration images, the held-out training images are the calibration images.
+    Ptr<UniSLAD> cross = UniSLAD::create(tinyDetectorParams());
+    cross->fit(tinySampleImages(8, false, 45));
+    EXPECT_TRUE(std::isfinite(cross->getPixelThreshold()));
+    EXPECT_EQ(8u, impl(cross).calibrationScores().size());
 }
 
 TEST(UniSLAD_PixelThreshold, saved_loaded_and_through_FileStorage)
@@ -125,34 +122,54 @@ ModelState without(ModelState s, const std::vector<std::string>& names)
 
 TEST(UniSLAD_PixelThreshold, model_files_saved_before_it)
 {
-    const Fitted f = fitOnGrid();
-    const ModelState state = impl(f.detector).exportState();
+    const Fitted f = fitWithCalibration(tinyDetectorParams());
+    const UniSLADImpl& fitted = impl(f.detector);
+    const ModelState state = fitted.exportState();
     ASSERT_NE(state.tensors.end(), std::find_if(state.tensors.begin(), state.tensors.end(), [](const std::pair<String, Mat>& t) {
         return t.first == "pixel_threshold";
     }));
 
-    // Without the tensor but with the calibration scores: the rule again, the value fit() gave.
+    // Without the tensor but with the calibration scores and sizes: the rule again, the value fit() gave.
     UniSLADImpl noTensor(tinyDetectorParams());
     noTensor.importState(without(state, { "pixel_threshold" }), "test");
     EXPECT_EQ(f.detector->getPixelThreshold(), noTensor.getPixelThreshold());
 
-    // Without the calibration scores either (saved before update() existed): the normal approximation
-    // mean + (2.326 + 0.5) · std of the calibration images' peaks, here from their maps.
+    // Without the sizes either: the rule on each image's largest cell of its fused patch map (the bound
+    // of its map's peak at any size), so a threshold at least as high.
+    UniSLADImpl noSizes(tinyDetectorParams());
+    noSizes.importState(without(state, { "pixel_threshold", "calibration_sizes" }), "test");
+    const Params p = f.detector->getParams();
+    cv::uniSLAD::detail::FusionWeights weights;
+    weights.w = p.w;
+    weights.wI = p.wI;
+    weights.wIG = p.wIG;
+    std::vector<double> cells;
+    for (const cv::uniSLAD::detail::ComponentScores& c : fitted.calibrationScores())
+        cells.push_back(cv::uniSLAD::detail::maxInside(
+            cv::uniSLAD::detail::fuseScores(c, weights, &fitted.calibrationStats()).patchMap));
+    EXPECT_NEAR(referenceRule(cells), noSizes.getPixelThreshold(), 1e-5 * std::max(1.0, std::abs(referenceRule(cells))));
+    EXPECT_GE(noSizes.getPixelThreshold(), f.detector->getPixelThreshold());
+
+    // Without the calibration scores (saved before update() existed): the normal approximation
+    // mean + (2.326 + 0.5) · std of those largest cells (the calibration keeps their mean and std).
     UniSLADImpl old(tinyDetectorParams());
     old.importState(without(state, { "pixel_threshold", "calibration_scores", "calibration_patch_local",
-                                     "calibration_patch_global" }), "test");
+                                     "calibration_patch_global", "calibration_sizes" }), "test");
     double mean = 0, ss = 0;
-    for (double p : f.peaks) mean += p;
-    mean /= f.peaks.size();
-    for (double p : f.peaks) ss += (p - mean) * (p - mean);
-    const double expected = mean + 2.826 * std::sqrt(ss / (f.peaks.size() - 1));
+    for (double c : cells) mean += c;
+    mean /= cells.size();
+    for (double c : cells) ss += (c - mean) * (c - mean);
+    const double expected = mean + 2.826 * std::sqrt(ss / (cells.size() - 1));
     EXPECT_NEAR(expected, old.getPixelThreshold(), 1e-4 * std::max(1.0, std::abs(expected)));
 
-    // A damaged tensor is refused, named.
+    // Damaged tensors are refused, named.
     ModelState bad = without(state, { "pixel_threshold" });
     bad.tensors.push_back({ "pixel_threshold", Mat(1, 1, CV_32F, Scalar(std::numeric_limits<float>::quiet_NaN())) });
     UniSLADImpl refused(tinyDetectorParams());
     UNISLAD_EXPECT_THROW_MSG(refused.importState(bad, "test"), "pixel_threshold");
+    ModelState badSizes = without(state, { "calibration_sizes" });
+    badSizes.tensors.push_back({ "calibration_sizes", Mat(2, 2, CV_32S, Scalar(4)) });
+    UNISLAD_EXPECT_THROW_MSG(refused.importState(badSizes, "test"), "calibration_sizes");
 }
 
 TEST(UniSLAD_PixelThreshold, update_recomputes_it_and_the_setter_checks)

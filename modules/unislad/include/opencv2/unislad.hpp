@@ -260,13 +260,15 @@ settable by hand with setThreshold().
 
 Pixel threshold (getPixelThreshold()): where the anomaly map says "defect". The map is on the scale of the
 fused patch scores (Eq. 18; standardised per component with FUSION_CALIBRATED), not of S, so it has a
-threshold of its own: `quantile(peaks, 0.99) + 0.5 · std(peaks)`, where the peaks are the calibration
-images' largest fused patch scores (the maxima of their patch maps; their S when the detector has no
-patch level). The upsampling and blur of the map only average neighbouring cells, so a calibration
-image below it has no pixel above it. fit() and update() compute it, save() keeps it, setPixelThreshold()
-sets it by hand. A model file saved before it existed gets it from the calibration images' scores it
-keeps, by the same rule; one saved before update() existed (no such scores) gets
-`mean + 2.826 · std` of the calibration peaks (a normal approximation of the rule) with
+threshold of its own: `quantile(peaks, 0.99) + 0.5 · std(peaks)`, where the peaks are the largest values
+of the calibration images' anomaly maps, each made as detect() makes it at that image's own size (the
+blur is in pixels; the model keeps the sizes). So a calibration image has no pixel above it unless its
+peak is above the quantile. fit() and update() compute it, save() keeps it, setPixelThreshold() sets it
+by hand. A model file saved before it existed gets it when loaded, by the same rule on the calibration
+images' scores it keeps, each image's peak taken as the largest cell of its patch map (the sizes are not
+known; upsampling and blur only average cells, so that bounds the map's peak at any size, and the
+threshold comes out higher); one saved before update() existed (no such scores) gets
+`mean + 2.826 · std` of those largest cells (a normal approximation of the rule) with
 FUSION_CALIBRATED, the decision threshold otherwise.
 
 Region of interest (Params::roi): a fixed mask, such as the part's place in a fixture, outside which

@@ -160,8 +160,10 @@ void UniSLADImpl::fit(InputArrayOfArrays _images, InputArrayOfArrays _calibratio
     const FittedModel oldModel = model_;
     const CalibrationStats oldStats = stats_;
     const std::vector<ComponentScores> oldNominal = nominal_;
+    const std::vector<Size> oldNominalSizes = nominalSizes_;
     const int oldTrainingImages = trainingImages_;
     const float oldThreshold = threshold_, oldPixelThreshold = pixelThreshold_;
+    const bool oldDerived = pixelThresholdDerived_;
     const bool oldFitted = fitted_;
     try {
         fitOrThrow(_images, _calibration, progress);
@@ -171,9 +173,11 @@ void UniSLADImpl::fit(InputArrayOfArrays _images, InputArrayOfArrays _calibratio
         model_ = oldModel;
         stats_ = oldStats;
         nominal_ = oldNominal;
+        nominalSizes_ = oldNominalSizes;
         trainingImages_ = oldTrainingImages;
         threshold_ = oldThreshold;
         pixelThreshold_ = oldPixelThreshold;
+        pixelThresholdDerived_ = oldDerived;
         fitted_ = oldFitted;
         throw;
     }
@@ -216,11 +220,16 @@ void UniSLADImpl::fitOrThrow(InputArrayOfArrays _images, InputArrayOfArrays _cal
     const FeatureSet trainFeatures = features().extract(train, &progress, sampling);
     // 2-3. Banks and image-level Gaussians, and the nominal component scores to calibrate on.
     std::vector<ComponentScores> nominal;
+    std::vector<Size> sizes;   // of the images scored into nominal, in its order
     if (given) {
         model_ = fitModel(trainFeatures, &progress);
         scoreInBatches(model_, calibration, &progress, nominal);
+        for (const Mat& img : calibration)
+            sizes.push_back(img.size());
     } else {
         for (const HoldOut& fold : folds) {
+            for (int i : fold.heldOut)
+                sizes.push_back(train[i].size());
             const FittedModel partial = fitModel(trainFeatures.subset(fold.rest), &progress);
             if (!trainFeatures.sampled()) {
                 for (int i : fold.heldOut)
@@ -235,18 +244,21 @@ void UniSLADImpl::fitOrThrow(InputArrayOfArrays _images, InputArrayOfArrays _cal
         }
         model_ = fitModel(trainFeatures, &progress);
     }
-    // 4. Calibration and threshold.
-    const Calibration c = calibrationOf(nominal);
+    // 4. Calibration and thresholds.
+    const Calibration c = calibrationOf(nominal, sizes);
     stats_ = c.stats;
     threshold_ = c.threshold;
     pixelThreshold_ = c.pixelThreshold;
+    pixelThresholdDerived_ = false;
     nominal_ = std::move(nominal);
+    nominalSizes_ = std::move(sizes);
     trainingImages_ = n;
     fitted_ = true;
     report(&progress, "done", 1, 1);
 }
 
-UniSLADImpl::Calibration UniSLADImpl::calibrationOf(const std::vector<ComponentScores>& nominal) const
+UniSLADImpl::Calibration UniSLADImpl::calibrationOf(const std::vector<ComponentScores>& nominal,
+                                                    const std::vector<Size>& sizes) const
 {
     const FusionWeights weights = fusionWeights(params_);
     Calibration c;
@@ -255,7 +267,7 @@ UniSLADImpl::Calibration UniSLADImpl::calibrationOf(const std::vector<ComponentS
     for (const ComponentScores& s : nominal)
         scores.push_back(fuseScores(s, weights, fusionStats(c.stats)).score);
     c.threshold = (float)decisionThreshold(scores, params_.thresholdQuantile, params_.thresholdMargin);
-    c.pixelThreshold = (float)pixelThreshold(nominal, weights, fusionStats(c.stats));
+    c.pixelThreshold = (float)pixelThreshold(nominal, sizes, weights, fusionStats(c.stats), params_.mapSigma, features().roi());
     return c;
 }
 
@@ -280,6 +292,9 @@ void UniSLADImpl::update(InputArrayOfArrays _images, const ProgressCallback& pro
 
     // Everything is computed aside and swapped in at the end, so that an error leaves the detector as it was.
     std::vector<ComponentScores> nominal = nominal_;
+    std::vector<Size> sizes = nominalSizes_;
+    for (const Mat& img : images)
+        sizes.push_back(img.size());
     if (!added.sampled()) {
         for (int i = 0; i < n; ++i)
             nominal.push_back(scoreComponents(model_, added, i));
@@ -291,11 +306,13 @@ void UniSLADImpl::update(InputArrayOfArrays _images, const ProgressCallback& pro
     grown.distributions = model_.distributions.extended(params_, added);
     report(&progress, "distributions", 1, 1);
 
-    const Calibration c = calibrationOf(nominal);
+    const Calibration c = calibrationOf(nominal, sizes);
     stats_ = c.stats;
     threshold_ = c.threshold;
     pixelThreshold_ = c.pixelThreshold;
+    pixelThresholdDerived_ = false;
     nominal_ = std::move(nominal);
+    nominalSizes_ = std::move(sizes);
     model_ = std::move(grown);
     trainingImages_ += n;
     report(&progress, "done", 1, 1);
@@ -400,6 +417,7 @@ void UniSLADImpl::setPixelThreshold(float threshold)
     if (!std::isfinite(threshold))
         CV_Error(Error::StsBadArg, format("UniSLAD::setPixelThreshold: threshold: expected a finite value, found %g", threshold));
     pixelThreshold_ = threshold;
+    pixelThresholdDerived_ = false;
 }
 
 } // namespace detail

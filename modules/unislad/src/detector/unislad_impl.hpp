@@ -87,7 +87,7 @@ private:
         float pixelThreshold = 0;
     };
     /** The calibration statistics and the threshold rule's value of nominal component scores. */
-    Calibration calibrationOf(const std::vector<ComponentScores>& nominal) const;
+    Calibration calibrationOf(const std::vector<ComponentScores>& nominal, const std::vector<Size>& sizes) const;
     std::vector<Result> score(InputArrayOfArrays images, const char* func, bool withMap, StageTimings* timings) const;
     /** The feature stage (the extractor loaded on first use). */
     const FeatureStage& features() const;
@@ -104,9 +104,12 @@ private:
     FittedModel model_;
     CalibrationStats stats_;
     std::vector<ComponentScores> nominal_;   // the calibration images' scores; update() adds to them
+    std::vector<Size> nominalSizes_;         // their images' sizes (empty Size: not known), for the pixel threshold
     int trainingImages_ = 0;                 // fit()'s training images plus update()'s
     float threshold_ = 0;
     float pixelThreshold_ = 0;               // see UniSLAD, "Pixel threshold"
+    bool pixelThresholdDerived_ = false;     // loaded from a file without it, and computed by its rule since:
+                                             // not written, so that such a file is saved again as it was
     bool fitted_ = false;
     std::vector<std::pair<String, String>> backbones_;  // manifest path, ONNX SHA-256
 };

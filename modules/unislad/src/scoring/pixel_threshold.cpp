@@ -2,20 +2,32 @@
 // LICENSE file found in the top-level directory of this distribution.
 #include "precomp.hpp"
 #include "scoring/pixel_threshold.hpp"
+#include "scoring/anomaly_map.hpp"
 
 namespace cv {
 namespace uniSLAD {
 namespace detail {
 
-double pixelThreshold(const std::vector<ComponentScores>& nominal, const FusionWeights& weights,
-                      const CalibrationStats* stats)
+double pixelThreshold(const std::vector<ComponentScores>& nominal, const std::vector<Size>& sizes,
+                      const FusionWeights& weights, const CalibrationStats* stats, double sigma,
+                      const RegionOfInterest& roi)
 {
-    CV_Assert(!nominal.empty());
+    CV_Assert(!nominal.empty() && sizes.size() == nominal.size());
     std::vector<double> peaks;
     peaks.reserve(nominal.size());
-    for (const ComponentScores& c : nominal) {
-        const FusedScores f = fuseScores(c, weights, stats);
-        peaks.push_back(f.hasPatch ? maxInside(f.patchMap) : f.score);
+    for (size_t i = 0; i < nominal.size(); ++i) {
+        const FusedScores f = fuseScores(nominal[i], weights, stats);
+        if (!f.hasPatch) {
+            peaks.push_back(f.score);
+        } else if (sizes[i].empty()) {
+            peaks.push_back(maxInside(f.patchMap));
+        } else {
+            Mat map;
+            anomalyMap(f.patchMap, f.score, sizes[i], sigma, map, roi.whole() ? Mat() : roi.maskAt(sizes[i]));
+            double peak = 0;
+            minMaxLoc(map, nullptr, &peak);
+            peaks.push_back(peak);
+        }
     }
     return decisionThreshold(peaks, kPixelThresholdQuantile, kPixelThresholdMargin);
 }
