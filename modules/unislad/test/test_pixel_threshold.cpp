@@ -170,6 +170,14 @@ TEST(UniSLAD_PixelThreshold, model_files_saved_before_it)
     ModelState badSizes = without(state, { "calibration_sizes" });
     badSizes.tensors.push_back({ "calibration_sizes", Mat(2, 2, CV_32S, Scalar(4)) });
     UNISLAD_EXPECT_THROW_MSG(refused.importState(badSizes, "test"), "calibration_sizes");
+    for (const auto& t : state.tensors)
+        if (t.first == "calibration_sizes") {
+            ModelState halfEmpty = without(state, { "calibration_sizes" });
+            Mat sizes = t.second.clone();
+            sizes.at<int>(0, 0) = 0;   // 0 x 48
+            halfEmpty.tensors.push_back({ "calibration_sizes", sizes });
+            UNISLAD_EXPECT_THROW_MSG(refused.importState(halfEmpty, "test"), "calibration_sizes", "row 0");
+        }
 }
 
 TEST(UniSLAD_PixelThreshold, update_recomputes_it_and_the_setter_checks)
