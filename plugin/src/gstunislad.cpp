@@ -6,10 +6,13 @@
  *
  * Scores every video frame with a fitted UniSLAD model (structural and logical anomalies). For each
  * inspected frame it posts an element message named "unislad" on the bus (timestamp, stream-time,
- * running-time, duration, score, is-anomaly, threshold, normalized-score (1 at the threshold in use), the
- * component scores, regions), attaches a
- * region-of-interest meta of type "anomaly" to the buffer for each region of the anomaly map above the
- * threshold of an anomalous frame, and with overlay=true draws the heat map and the verdict on the frame.
+ * running-time, duration, score, is-anomaly, threshold, normalized-score (1 at the threshold in use),
+ * pixel-threshold, the component scores, regions), attaches a region-of-interest meta of type "anomaly" to
+ * the buffer for each region of the anomaly map above the pixel threshold of an anomalous frame
+ * (cv::uniSLAD::findAnomalyRegions: the regions of `unislad detect`), and with overlay=true draws the heat
+ * map and the verdict on the frame. The verdict uses the decision threshold (on the score), the regions and
+ * the heat map the pixel threshold (on the anomaly map, which has a scale of its own); each is the model's
+ * unless set.
  * Without overlay the element is in passthrough: the pixels are read, never written or copied.
  *
  * gst-launch-1.0 multifilesrc location="img_%03d.png" caps="image/png,framerate=5/1" ! pngdec ! videoconvert !
@@ -33,7 +36,7 @@ GST_DEBUG_CATEGORY_STATIC(gst_unislad_debug);
 
 namespace {
 
-// The `threshold` property's default: use the model's own threshold.
+// The `threshold` and `pixel-threshold` properties' default: use the model's own threshold.
 const double kModelThreshold = G_MAXDOUBLE;
 const double kDefaultOverlayAlpha = 0.5;
 
@@ -47,12 +50,14 @@ enum
     PROP_BACKEND,
     PROP_UPDATES,
     PROP_ROI_LOCATION,
+    PROP_PIXEL_THRESHOLD,
 };
 
 /** What one frame needs of the properties, copied under the object lock. */
 struct Settings
 {
     double threshold = kModelThreshold;
+    double pixelThreshold = kModelThreshold;
     bool overlay = false;
     double overlayAlpha = kDefaultOverlayAlpha;
     int updates = GST_UNISLAD_UPDATES_EVERY_FRAME;
@@ -70,6 +75,7 @@ struct _GstUniSLADPrivate
     int backend = GST_UNISLAD_BACKEND_CPU;
     cv::Ptr<cv::uniSLAD::UniSLAD> model;  // loaded in start(), released in stop()
     float modelThreshold = 0;
+    float modelPixelThreshold = 0;
     cv::Mat modelRoi;  // the model's region of interest (empty: the whole frame), outlined by the overlay
 };
 
@@ -144,14 +150,22 @@ static void gst_unislad_class_init(GstUniSLADClass* klass)
         gobject_class, PROP_THRESHOLD,
         g_param_spec_double("threshold", "Threshold",
                             "Decision threshold on the anomaly score: a frame is anomalous when its score is "
-                            "greater; the heat map and the regions cover the anomaly map above it. The default "
-                            "(the largest double) uses the model's own threshold; once the model is loaded, "
-                            "reading the property gives the threshold in use",
+                            "greater (the regions and the heat map use pixel-threshold). The default (the largest "
+                            "double) uses the model's own threshold; once the model is loaded, reading the property "
+                            "gives the threshold in use",
+                            -G_MAXDOUBLE, G_MAXDOUBLE, kModelThreshold, (GParamFlags)(rw | GST_PARAM_MUTABLE_PLAYING)));
+    g_object_class_install_property(
+        gobject_class, PROP_PIXEL_THRESHOLD,
+        g_param_spec_double("pixel-threshold", "Pixel threshold",
+                            "Threshold on the anomaly map: the regions of an anomalous frame and the heat map cover "
+                            "the map above it. The default (the largest double) uses the model's pixel threshold "
+                            "(UniSLAD::getPixelThreshold); once the model is loaded, reading the property gives the "
+                            "threshold in use",
                             -G_MAXDOUBLE, G_MAXDOUBLE, kModelThreshold, (GParamFlags)(rw | GST_PARAM_MUTABLE_PLAYING)));
     g_object_class_install_property(
         gobject_class, PROP_OVERLAY,
         g_param_spec_boolean("overlay", "Overlay",
-                             "Draw the heat map (where the anomaly map exceeds the threshold) and the verdict with "
+                             "Draw the heat map (where the anomaly map exceeds the pixel threshold) and the verdict with "
                              "the score on the frame; off, the element is in passthrough and never writes pixels",
                              FALSE, (GParamFlags)(rw | GST_PARAM_MUTABLE_PLAYING)));
     g_object_class_install_property(
@@ -168,8 +182,8 @@ static void gst_unislad_class_init(GstUniSLADClass* klass)
         gobject_class, PROP_UPDATES,
         g_param_spec_enum("updates", "Updates",
                           "Which frames get an element message named \"unislad\" on the bus (timestamp, "
-                          "stream-time, running-time, duration, score, is-anomaly, threshold, component scores, "
-                          "regions)",
+                          "stream-time, running-time, duration, score, is-anomaly, threshold, pixel-threshold, "
+                          "component scores, regions)",
                           GST_TYPE_UNISLAD_UPDATES, GST_UNISLAD_UPDATES_EVERY_FRAME,
                           (GParamFlags)(rw | GST_PARAM_MUTABLE_PLAYING)));
 
@@ -238,6 +252,7 @@ static void gst_unislad_set_property(GObject* object, guint prop_id, const GValu
             break;
         }
         case PROP_THRESHOLD: p->settings.threshold = g_value_get_double(value); break;
+        case PROP_PIXEL_THRESHOLD: p->settings.pixelThreshold = g_value_get_double(value); break;
         case PROP_OVERLAY:
             overlay = g_value_get_boolean(value);
             overlayChanged = overlay != p->settings.overlay;
@@ -274,6 +289,10 @@ static void gst_unislad_get_property(GObject* object, guint prop_id, GValue* val
     case PROP_THRESHOLD:
         g_value_set_double(value, p->settings.threshold == kModelThreshold && p->model ? (double)p->modelThreshold
                                                                                        : p->settings.threshold);
+        break;
+    case PROP_PIXEL_THRESHOLD:
+        g_value_set_double(value, p->settings.pixelThreshold == kModelThreshold && p->model
+                                      ? (double)p->modelPixelThreshold : p->settings.pixelThreshold);
         break;
     case PROP_OVERLAY: g_value_set_boolean(value, p->settings.overlay); break;
     case PROP_OVERLAY_ALPHA: g_value_set_double(value, p->settings.overlayAlpha); break;
@@ -371,6 +390,7 @@ static gboolean gst_unislad_start(GstBaseTransform* trans)
     GST_OBJECT_LOCK(self);
     self->priv->model = model;
     self->priv->modelThreshold = threshold;
+    self->priv->modelPixelThreshold = model->getPixelThreshold();
     self->priv->modelRoi = roi;
     GST_OBJECT_UNLOCK(self);
     GST_INFO_OBJECT(self, "loaded model '%s' (threshold %g)", path.c_str(), threshold);
@@ -400,7 +420,7 @@ static GstFlowReturn gst_unislad_prepare_output_buffer(GstBaseTransform* trans, 
 
 /** The message of one inspected frame. */
 static GstMessage* frame_message(GstUniSLAD* self, GstBuffer* buffer, const cv::uniSLAD::Result& r, double threshold,
-                                 double normalized, bool anomalous, guint regions)
+                                 double normalized, double pixelThreshold, bool anomalous, guint regions)
 {
     const GstSegment* segment = &GST_BASE_TRANSFORM(self)->segment;
     const GstClockTime timestamp = GST_BUFFER_PTS(buffer);
@@ -417,7 +437,8 @@ static GstMessage* frame_message(GstUniSLAD* self, GstBuffer* buffer, const cv::
         "patch-global", G_TYPE_DOUBLE, (double)r.patchGlobal, "class-weight", G_TYPE_DOUBLE, (double)r.classWeight,
         "patch-score", G_TYPE_DOUBLE, (double)r.patchScore, "image-local", G_TYPE_DOUBLE, (double)r.imageLocal,
         "image-global", G_TYPE_DOUBLE, (double)r.imageGlobal, "image-class", G_TYPE_DOUBLE, (double)r.imageClass,
-        "image-score", G_TYPE_DOUBLE, (double)r.imageScore, "regions", G_TYPE_UINT, regions, nullptr);
+        "image-score", G_TYPE_DOUBLE, (double)r.imageScore, "pixel-threshold", G_TYPE_DOUBLE, pixelThreshold,
+        "regions", G_TYPE_UINT, regions, nullptr);
     return gst_message_new_element(GST_OBJECT(self), s);
 }
 
@@ -472,16 +493,18 @@ static GstFlowReturn process_frame(GstUniSLAD* self, GstVideoFrame* frame)
     const cv::uniSLAD::Result r = model->detect(input);
     const double threshold = settings.threshold == kModelThreshold ? (double)r.threshold : settings.threshold;
     const bool anomalous = r.score > threshold;
+    const double pixelThreshold =
+        settings.pixelThreshold == kModelThreshold ? (double)r.pixelThreshold : settings.pixelThreshold;
 
     guint regions = 0;
     if (anomalous) {
-        for (const cv::Rect& box : unislad_gst::anomalyRegions(r.anomalyMap, (float)threshold)) {
+        for (const cv::uniSLAD::AnomalyRegion& g : cv::uniSLAD::findAnomalyRegions(r.anomalyMap, (float)pixelThreshold)) {
             GstVideoRegionOfInterestMeta* meta = gst_buffer_add_video_region_of_interest_meta(
-                frame->buffer, "anomaly", (guint)box.x, (guint)box.y, (guint)box.width, (guint)box.height);
-            double peak = 0;
-            cv::minMaxLoc(r.anomalyMap(box), nullptr, &peak);
+                frame->buffer, "anomaly", (guint)g.box.x, (guint)g.box.y, (guint)g.box.width, (guint)g.box.height);
             gst_video_region_of_interest_meta_add_param(
-                meta, gst_structure_new("unislad", "peak", G_TYPE_DOUBLE, peak, nullptr));
+                meta, gst_structure_new("unislad", "peak", G_TYPE_DOUBLE, (double)g.peak, "area", G_TYPE_UINT,
+                                        (guint)g.area, "peak-x", G_TYPE_UINT, (guint)g.peakLocation.x, "peak-y",
+                                        G_TYPE_UINT, (guint)g.peakLocation.y, nullptr));
             ++regions;
         }
     }
@@ -490,7 +513,7 @@ static GstFlowReturn process_frame(GstUniSLAD* self, GstVideoFrame* frame)
     if (settings.overlay && writable) {
         if (!roi.empty())   // first, so that the verdict label stays on top
             unislad_gst::drawRegionOutline(view, order, roi);
-        unislad_gst::drawOverlay(view, order, r.anomalyMap, (float)threshold, anomalous, r.score,
+        unislad_gst::drawOverlay(view, order, r.anomalyMap, (float)pixelThreshold, anomalous, r.score,
                                  settings.overlayAlpha);
     }
 
@@ -498,7 +521,7 @@ static GstFlowReturn process_frame(GstUniSLAD* self, GstVideoFrame* frame)
         (settings.updates == GST_UNISLAD_UPDATES_ANOMALIES_ONLY && anomalous))
         gst_element_post_message(GST_ELEMENT(self), frame_message(self, frame->buffer, r, threshold,
                                                                   (double)model->normalizeScore(r.score, (float)threshold),
-                                                                  anomalous, regions));
+                                                                  pixelThreshold, anomalous, regions));
     GST_LOG_OBJECT(self, "score %g, threshold %g, %s, %u regions", (double)r.score, threshold,
                    anomalous ? "anomalous" : "nominal", regions);
     return GST_FLOW_OK;

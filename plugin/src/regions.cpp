@@ -4,27 +4,8 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include <algorithm>
 
 namespace unislad_gst {
-
-std::vector<cv::Rect> anomalyRegions(const cv::Mat& map, float threshold)
-{
-    CV_CheckTypeEQ(map.type(), CV_32FC1, "anomalyRegions: map: expected CV_32FC1");
-    std::vector<cv::Rect> boxes;
-    if (map.empty())
-        return boxes;
-    const cv::Mat mask = map > threshold;
-    cv::Mat labels, stats, centroids;
-    const int n = cv::connectedComponentsWithStats(mask, labels, stats, centroids, 8, CV_32S);
-    for (int i = 1; i < n; ++i)
-        boxes.emplace_back(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP),
-                           stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT));
-    std::sort(boxes.begin(), boxes.end(), [](const cv::Rect& a, const cv::Rect& b) {
-        return a.y != b.y ? a.y < b.y : a.x < b.x;
-    });
-    return boxes;
-}
 
 double regionDisagreement(const cv::Mat& model, const cv::Mat& given)
 {

@@ -3,21 +3,14 @@
 #ifndef UNISLAD_GST_REGIONS_HPP
 #define UNISLAD_GST_REGIONS_HPP
 
-// The anomalous regions of an anomaly map: what the element attaches to a buffer as region-of-interest
-// metas. Plain OpenCV, no GStreamer: unit-tested alone.
+// The element's check of a region-of-interest mask against the model's. (The anomalous regions of a
+// map are the library's: cv::uniSLAD::findAnomalyRegions.) Plain OpenCV, no GStreamer: unit-tested alone.
 
 #include <opencv2/core.hpp>
 
 #include <vector>
 
 namespace unislad_gst {
-
-/** @brief Bounding boxes of the connected regions (8-connectivity) where map > threshold.
-    @param map CV_32FC1 anomaly map (UniSLAD's Result::anomalyMap, the frame's size)
-    @param threshold a pixel belongs to a region when its value is strictly greater
-    @return one box a region, in map pixels, ordered by top edge, then left edge; empty when no pixel
-    exceeds the threshold. Raises cv::Exception for a map that is not CV_32FC1. */
-std::vector<cv::Rect> anomalyRegions(const cv::Mat& map, float threshold);
 
 /** @brief The share of pixels where two region-of-interest masks disagree: `given` (a mask image as read, 8-bit
     gray, inside where >= 128) brought to the size of `model` (the model's Params::roi, non-zero inside) by

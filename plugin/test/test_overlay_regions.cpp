@@ -1,8 +1,8 @@
 // This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
 // LICENSE file found in the top-level directory of this distribution.
 //
-// The element's plain-OpenCV parts: anomalous regions of a map (against hand-built maps whose regions
-// are known) and the overlay (what changes, what does not, channel orders, strides).
+// The element's plain-OpenCV parts: the overlay (what changes, what does not, channel orders, strides) and
+// the region-of-interest check. (The regions of a map are the library's, tested in test_anomaly_regions.cpp.)
 #include "overlay.hpp"
 #include "regions.hpp"
 
@@ -14,31 +14,6 @@ namespace opencv_test {
 namespace {
 
 using namespace unislad_gst;
-
-TEST(UniSLAD_GstRegions, boxes_of_connected_regions_above_the_threshold)
-{
-    cv::Mat map(40, 60, CV_32F, cv::Scalar(0.5f));
-    EXPECT_TRUE(anomalyRegions(map, 0.5f).empty()) << "strictly greater than the threshold";
-    EXPECT_TRUE(anomalyRegions(map, 1.0f).empty());
-    map(cv::Rect(30, 2, 5, 4)).setTo(2.0f);     // a rectangle
-    map(cv::Rect(3, 10, 2, 8)).setTo(1.5f);     // an L: a bar ...
-    map(cv::Rect(3, 17, 9, 1)).setTo(1.5f);     // ... and its foot
-    map.at<float>(30, 40) = 3.0f;                // two pixels touching by a corner: one region (8-connectivity)
-    map.at<float>(31, 41) = 3.0f;
-    map.at<float>(35, 55) = 0.50001f;            // barely above
-    const std::vector<cv::Rect> boxes = anomalyRegions(map, 0.5f);
-    const std::vector<cv::Rect> expected = { cv::Rect(30, 2, 5, 4), cv::Rect(3, 10, 9, 8), cv::Rect(40, 30, 2, 2),
-                                             cv::Rect(55, 35, 1, 1) };
-    EXPECT_EQ(expected, boxes);
-    // A higher threshold keeps only what exceeds it.
-    EXPECT_EQ(std::vector<cv::Rect>({ cv::Rect(30, 2, 5, 4), cv::Rect(40, 30, 2, 2) }), anomalyRegions(map, 1.5f));
-}
-
-TEST(UniSLAD_GstRegions, rejects_other_types)
-{
-    EXPECT_THROW(anomalyRegions(cv::Mat(4, 4, CV_8U, cv::Scalar(1)), 0.5f), cv::Exception);
-    EXPECT_THROW(anomalyRegions(cv::Mat(4, 4, CV_32FC3), 0.5f), cv::Exception);
-}
 
 /** A textured BGR frame and a map with one blob above threshold 1 away from the verdict box. */
 struct Scene

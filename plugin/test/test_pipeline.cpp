@@ -114,7 +114,7 @@ TEST_F(UniSLAD_GstElement, passthrough_frames_equal_imread_and_regions_cover_the
     ASSERT_TRUE(run.eos) << run.error;
     ASSERT_EQ((size_t)kFrames, run.frames.size());
     ASSERT_EQ((size_t)kFrames, run.regions.size());
-    const float threshold = detector->getThreshold();
+    const float threshold = detector->getPixelThreshold();   // the regions' threshold (the verdict's is getThreshold)
     for (int i = 0; i < kFrames; ++i) {
         SCOPED_TRACE(i);
         // The decoded pixels are cv::imread's, and the element (overlay off) leaves them untouched.
@@ -150,7 +150,7 @@ TEST_F(UniSLAD_GstElement, overlay_changes_only_the_heat_map_and_the_verdict)
                 60, run, true);
     ASSERT_TRUE(run.eos) << run.error;
     ASSERT_EQ((size_t)kFrames, run.frames.size());
-    const float threshold = detector->getThreshold();
+    const float threshold = detector->getPixelThreshold();   // the heat map's threshold
     int heatPixelsChanged = 0;
     for (int i = 0; i < kFrames; ++i) {
         SCOPED_TRACE(i);
@@ -219,6 +219,12 @@ TEST_F(UniSLAD_GstElement, threshold_property_reads_the_model_threshold_once_loa
     g_object_set(e, "threshold", 2.5, nullptr);
     g_object_get(e, "threshold", &t, nullptr);
     EXPECT_EQ(2.5, t);
+    gdouble pt = 0;
+    g_object_get(e, "pixel-threshold", &pt, nullptr);
+    EXPECT_EQ((double)detector->getPixelThreshold(), pt) << "the model's pixel threshold, apart from threshold";
+    g_object_set(e, "pixel-threshold", 1.25, nullptr);
+    g_object_get(e, "pixel-threshold", &pt, nullptr);
+    EXPECT_EQ(1.25, pt);
     gst_element_set_state(e, GST_STATE_NULL);
     gst_object_unref(e);
 }

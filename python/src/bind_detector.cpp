@@ -53,7 +53,8 @@ void bindResult(py::module_& m)
         .def_readwrite("imageLocal", &Result::imageLocal)
         .def_readwrite("imageGlobal", &Result::imageGlobal)
         .def_readwrite("imageClass", &Result::imageClass)
-        .def_readwrite("imageScore", &Result::imageScore);
+        .def_readwrite("imageScore", &Result::imageScore)
+        .def_readwrite("pixelThreshold", &Result::pixelThreshold);
 
     py::class_<StageTimings>(m, "StageTimings", "Where the time of one detect() call went, milliseconds.")
         .def(py::init<>())
@@ -178,6 +179,9 @@ void bindDetector(py::module_& m)
         .def("getThresholdRule", &UniSLAD::getThresholdRule, "Which rule set the threshold: a ThresholdRule.")
         .def("normalizeScore", &UniSLAD::normalizeScore, "score"_a, "threshold"_a,
              "The score on the fixed scale: 0 a typical good image, 1 the threshold.")
+        .def("getPixelThreshold", &UniSLAD::getPixelThreshold, "The anomaly-map value above which a pixel is predicted "
+             "defective (the mask is anomalyMap > getPixelThreshold()).")
+        .def("setPixelThreshold", &UniSLAD::setPixelThreshold, "threshold"_a)
         .def("getParams", &UniSLAD::getParams)
         .def("getBankSize", [](const UniSLAD& d, const std::string& bank) {
                  const cv::Size s = d.getBankSize(bank);

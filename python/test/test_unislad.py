@@ -152,6 +152,7 @@ class UniSLADTest(unittest.TestCase):
         self.assertEqual(r.score, scores[4])
         self.assertEqual(r.isAnomaly, r.score > r.threshold)
         self.assertEqual(r.threshold, self.det.getThreshold())
+        self.assertEqual(r.pixelThreshold, self.det.getPixelThreshold())
         m = r.anomalyMap
         self.assertEqual((m.dtype, m.shape), (np.float32, (48, 48)))
         self.assertTrue(m.flags.owndata and m.flags.writeable and m.flags.c_contiguous)

@@ -2,13 +2,15 @@
 // LICENSE file found in the top-level directory of this distribution.
 //
 // `unislad detect`: scores an image or every file of a folder with a fitted model: a verdict per image
-// on stdout, scores.csv and results.json in the output folder, heat-map overlays with --heatmaps.
+// on stdout, scores.csv and results.json (with each image's anomalous regions) in the output folder,
+// binary defect masks with --masks, heat-map overlays with --heatmaps.
 // One image never aborts a run: a file that fails any step (decode, checks, scoring, heat map) is
 // reported on stderr ("skipping <path>: <why>"), listed in results.json's errors, and the run goes
 // on. The result files are written on every exit path once scoring has started, also when stdout is
 // a closed pipe, and every output path is checked before the first image is scored.
 #include "cli_common.hpp"
 #include "dataset.hpp"
+#include "heatmap_figure.hpp"
 #include "output_files.hpp"
 #include "plots.hpp"
 #include "progress.hpp"
@@ -37,8 +39,12 @@ const char* const kDetectKeys =
     "{help h ?        |           | print this help}"
     "{model m         |<none>     | a model file written by 'unislad fit' (or UniSLAD::save)}"
     "{input i         |<none>     | an image, or a folder: every file in it (not in sub-folders) is scored}"
-    "{out o           |<none>     | output folder: scores.csv, results.json, and heatmaps/ with --heatmaps}"
-    "{heatmaps        |           | write heat-map overlays (anomaly map blended on the image) into OUT/heatmaps/}"
+    "{out o           |<none>     | output folder: scores.csv, results.json, heatmaps/ with --heatmaps, masks/ with --masks}"
+    "{heatmaps        |           | write heat-map overlays into OUT/heatmaps/: the anomaly map blended on the image on one "
+    "colour scale tied to the model's pixel threshold (the same colour for the same value in every run), a colour bar "
+    "with the threshold marked, the predicted mask's outline in magenta}"
+    "{masks           |           | write each image's predicted defect mask (anomaly map > pixel threshold; 0 or 255, "
+    "the input's size) into OUT/masks/ as PNG}"
     "{threshold       |<optional> | this run's decision threshold instead of the model's (the model file is not changed; README, \"Choosing the threshold\")}"
     "{threads         |0          | worker threads, 0 to 1024 (0: all cores)}"
     "{quiet q         |           | no progress bar and no line per image}";
@@ -82,14 +88,15 @@ std::vector<std::string> inputFiles(const std::string& input)
 
 struct Scored
 {
-    std::string path, heatmap;   //!< heatmap: relative to --out; empty when none was written
-    cv::uniSLAD::Result result;
-    cv::Mat smallMap;  //!< the anomaly map at most 128 px on a side (colour range of the overlays)
+    std::string path, heatmap, mask;   //!< heatmap, mask: relative to --out; empty when none was written
+    cv::uniSLAD::Result result;        //!< without its anomaly map (freed once used)
+    std::vector<cv::uniSLAD::AnomalyRegion> regions;   //!< of anomalyMap > pixel threshold
+    double heatmapScale = 1;           //!< the heat map's size over the input's (< 1: reduced)
 };
 
 struct Failure
 {
-    std::string path, stage, why;   //!< stage: "read" (decode and checks), "score", "heat map"
+    std::string path, stage, why;   //!< stage: "read" (decode and checks), "score", "mask", "heat map"
 };
 
 /** The message of any exception, without cv::Exception's source location. */
@@ -99,9 +106,10 @@ std::string reason(const std::exception& e)
     return cvError ? cvError->err : std::string(e.what());
 }
 
-/** OUT-relative heat-map file names, one per input file, unique ("a.png", "a_2.png", ...): fixed
-    before scoring, so that they can be checked up front and do not depend on which files fail. */
-std::vector<std::string> heatmapNames(const std::vector<std::string>& files)
+/** OUT-relative file names in `folder` ("heatmaps", "masks"), one per input file, unique ("a.png",
+    "a_2.png", ...): fixed before scoring, so that they can be checked up front and do not depend on
+    which files fail. */
+std::vector<std::string> outputNames(const std::vector<std::string>& files, const std::string& folder)
 {
     std::set<std::string> used;
     std::vector<std::string> names;
@@ -111,7 +119,7 @@ std::vector<std::string> heatmapNames(const std::vector<std::string>& files)
         for (int k = 2; used.count(name); ++k)
             name = stem + "_" + std::to_string(k);
         used.insert(name);
-        names.push_back("heatmaps/" + name + ".png");
+        names.push_back(folder + "/" + name + ".png");
     }
     return names;
 }
@@ -152,14 +160,31 @@ std::string scoresCsv(const std::vector<Scored>& scored, bool heatmaps)
     return csv.str();
 }
 
-std::string resultsJson(const std::string& modelPath, float threshold, const cv::uniSLAD::ThresholdRule& rule, size_t files, const std::vector<Scored>& scored,
-                        const std::vector<Failure>& errors, size_t skipped, double detectSeconds, bool heatmaps)
+/** An image's regions as a JSON array: [{"box": [x, y, w, h], "area": n, "peak": v, "peak_at": [x, y]}]. */
+std::string regionsJson(const std::vector<cv::uniSLAD::AnomalyRegion>& regions)
+{
+    std::ostringstream json;
+    json << "[";
+    for (size_t i = 0; i < regions.size(); ++i) {
+        const cv::uniSLAD::AnomalyRegion& g = regions[i];
+        json << (i ? ", " : "") << "{\"box\": [" << g.box.x << ", " << g.box.y << ", " << g.box.width << ", "
+             << g.box.height << "], \"area\": " << g.area << ", \"peak\": " << num(g.peak) << ", \"peak_at\": ["
+             << g.peakLocation.x << ", " << g.peakLocation.y << "]}";
+    }
+    json << "]";
+    return json.str();
+}
+
+std::string resultsJson(const std::string& modelPath, float threshold, const cv::uniSLAD::ThresholdRule& rule,
+                        float pixelThreshold, size_t files,
+                        const std::vector<Scored>& scored, const std::vector<Failure>& errors, size_t skipped,
+                        double detectSeconds, bool heatmaps, bool masks)
 {
     size_t anomalous = 0;
     std::ostringstream json;
     json << "{\n  " << jsonNameFields("model", modelPath) << ",\n  \"threshold\": " << num(threshold)
          << ",\n  \"threshold_rule\": {\"name\": " << jsonString(rule.name()) << ", \"description\": "
-         << jsonString(rule.describe()) << "},\n  \"images\": [";
+         << jsonString(rule.describe()) << "},\n  \"pixel_threshold\": " << num(pixelThreshold) << ",\n  \"images\": [";
     for (size_t i = 0; i < scored.size(); ++i) {
         const Scored& s = scored[i];
         const cv::uniSLAD::Result& r = s.result;
@@ -172,8 +197,14 @@ std::string resultsJson(const std::string& modelPath, float threshold, const cv:
              << ", \"class_weight\": " << num(r.classWeight) << ", \"patch_score\": " << num(r.patchScore)
              << ", \"image_local\": " << num(r.imageLocal) << ", \"image_global\": " << num(r.imageGlobal)
              << ", \"image_class\": " << num(r.imageClass) << ", \"image_score\": " << num(r.imageScore) << "}";
-        if (heatmaps)
+        json << ", \"regions\": " << regionsJson(s.regions);
+        if (masks)
+            json << ", " << (s.mask.empty() ? std::string("\"mask\": null") : jsonNameFields("mask", s.mask));
+        if (heatmaps) {
             json << ", " << (s.heatmap.empty() ? std::string("\"heatmap\": null") : jsonNameFields("heatmap", s.heatmap));
+            if (!s.heatmap.empty())
+                json << ", \"heatmap_scale\": " << num(s.heatmapScale);
+        }
         json << "}";
     }
     json << "\n  ],\n  \"errors\": [";
@@ -201,7 +232,7 @@ int runDetect(int argc, const char* const argv[])
     if (!parseInteger(opts.text("threads"), 0, 1024, threads))
         return opts.usageError(badValue("threads", "an integer 0 to 1024 (0: all cores)", opts.text("threads")));
     const std::string modelPath = opts.value("model"), input = opts.value("input"), outDir = opts.value("out");
-    const bool heatmaps = opts.parser().has("heatmaps"), quiet = opts.parser().has("quiet");
+    const bool heatmaps = opts.parser().has("heatmaps"), masks = opts.parser().has("masks"), quiet = opts.parser().has("quiet");
     bool hasThreshold = false;
     float threshold = 0;
     std::string error;
@@ -214,11 +245,14 @@ int runDetect(int argc, const char* const argv[])
     // Every output path, checked before the model is loaded and any image scored.
     prepareOutputFolder(outDir, "--out");
     const std::string csvPath = (fs::path(outDir) / "scores.csv").string(), jsonPath = (fs::path(outDir) / "results.json").string();
-    const std::vector<std::string> heatNames = heatmaps ? heatmapNames(files) : std::vector<std::string>();
+    const std::vector<std::string> heatNames = heatmaps ? outputNames(files, "heatmaps") : std::vector<std::string>();
+    const std::vector<std::string> maskNames = masks ? outputNames(files, "masks") : std::vector<std::string>();
     std::vector<std::string> outputs = { csvPath, jsonPath };
-    if (heatmaps) {
-        prepareOutputFolder((fs::path(outDir) / "heatmaps").string(), "--out");
-        for (const std::string& n : heatNames)
+    for (const auto& kind : { std::make_pair("heatmaps", &heatNames), std::make_pair("masks", &maskNames) }) {
+        if (kind.second->empty())
+            continue;
+        prepareOutputFolder((fs::path(outDir) / kind.first).string(), "--out");
+        for (const std::string& n : *kind.second)
             outputs.push_back((fs::path(outDir) / n).string());
     }
     checkOutputs(outputs, files);
@@ -227,7 +261,6 @@ int runDetect(int argc, const char* const argv[])
         detector->setThreshold(threshold);   // this run only: the model file is not written
 
     std::vector<Scored> scored;
-    std::vector<size_t> scoredIndex;   // the position of scored[k] in files
     std::vector<Failure> errors;
     size_t skipped = 0;
     double detectSeconds = 0;
@@ -235,11 +268,38 @@ int runDetect(int argc, const char* const argv[])
     auto writeResults = [&]() {
         written = true;
         writeOutputFile(csvPath, scoresCsv(scored, heatmaps));
-        writeOutputFile(jsonPath, resultsJson(modelPath, detector->getThreshold(), detector->getThresholdRule(), files.size(), scored, errors, skipped,
-                                              detectSeconds, heatmaps));
+        writeOutputFile(jsonPath, resultsJson(modelPath, detector->getThreshold(), detector->getThresholdRule(),
+                                              detector->getPixelThreshold(), files.size(), scored, errors, skipped,
+                                              detectSeconds, heatmaps, masks));
     };
     try {
         Progress progress("detect", quiet);
+        const cv::Mat roi = detector->getParams().roi;
+        // The heat map of a scored image (its map still held); a failure is reported and the image kept.
+        auto writeHeatmap = [&](const cv::Mat& image, Scored& s, const std::string& name) {
+            try {
+                char line[200];
+                std::snprintf(line, sizeof(line), "score %.3f %s 1 (raw %.3f): %s; %zu region(s) above %.3f",
+                              s.result.normalizedScore, s.result.isAnomaly ? ">" : "<=", s.result.score,
+                              s.result.isAnomaly ? "ANOMALY" : "good", s.regions.size(), s.result.pixelThreshold);
+                // A model with a region of interest: its outline, where the map may be non-zero.
+                const HeatmapFigure fig = thresholdHeatmap(image, s.result.anomalyMap, roi, s.result.pixelThreshold,
+                                                           { fs::path(s.path).filename().string(), line });
+                writeOutputPng((fs::path(outDir) / name).string(), fig.image);
+                s.heatmap = name;
+                s.heatmapScale = fig.scale;
+                if (fig.scale < 1 && !quiet) {
+                    progress.finish();
+                    printOut("%s: heat map reduced to %.1f %% of the image's size (%d x %d shown of %d x %d)\n",
+                             s.path.c_str(), 100.0 * fig.scale, (int)std::lround(image.cols * fig.scale),
+                             (int)std::lround(image.rows * fig.scale), image.cols, image.rows);
+                }
+            } catch (const std::exception& e) {
+                progress.finish();
+                std::cerr << "skipping the heat map of " << s.path << ": " << reason(e) << "\n";
+                errors.push_back({ s.path, "heat map", reason(e) });
+            }
+        };
         for (size_t i = 0; i < files.size(); ++i) {
             Scored s;
             s.path = files[i];
@@ -253,13 +313,21 @@ int runDetect(int argc, const char* const argv[])
                 const auto t0 = std::chrono::steady_clock::now();
                 s.result = detector->detect(image);
                 detectSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-                if (heatmaps) {
-                    // The size by hand: cv::resize's own rounding gives 0 rows for 2048 x 8 (f = 1/16).
-                    const double f = std::min(1.0, 128.0 / std::max(image.cols, image.rows));
-                    const cv::Size small(std::max(1, (int)std::lround(image.cols * f)), std::max(1, (int)std::lround(image.rows * f)));
-                    const cv::Mat& map = s.result.anomalyMap;
-                    cv::resize(map, s.smallMap, small, 0, 0, cv::INTER_AREA);
+                s.regions = cv::uniSLAD::findAnomalyRegions(s.result.anomalyMap, s.result.pixelThreshold);
+                // The mask and the heat map depend on this image and the model only, so they are made now;
+                // a failure of either is reported and the image keeps its scores.
+                if (masks) {
+                    try {
+                        writeOutputPng((fs::path(outDir) / maskNames[i]).string(), s.result.anomalyMap > s.result.pixelThreshold);
+                        s.mask = maskNames[i];
+                    } catch (const std::exception& e) {
+                        progress.finish();
+                        std::cerr << "skipping the mask of " << files[i] << ": " << reason(e) << "\n";
+                        errors.push_back({ files[i], "mask", reason(e) });
+                    }
                 }
+                if (heatmaps)
+                    writeHeatmap(image, s, heatNames[i]);
                 s.result.anomalyMap.release();
             } catch (const std::exception& e) {
                 progress.finish();
@@ -276,7 +344,6 @@ int runDetect(int argc, const char* const argv[])
                          s.result.isAnomaly ? "ANOMALY" : "good", s.result.normalizedScore, s.result.score, s.result.threshold);
             }
             scored.push_back(s);
-            scoredIndex.push_back(i);
             progress.update("images", (int)i + 1, (int)files.size());
         }
         progress.finish();
@@ -286,41 +353,6 @@ int runDetect(int argc, const char* const argv[])
                      " file(s) could not be read or scored; see " + jsonPath + ")");
         }
 
-        if (heatmaps) {
-            // One colour range for the whole run, so that overlays of different images compare.
-            std::vector<cv::Mat> maps;
-            for (const Scored& s : scored)
-                maps.push_back(s.smallMap);
-            float lo = 0, hi = 1;
-            heatmapRange(maps, lo, hi);
-            Progress overlays("heat maps", quiet);
-            for (size_t i = 0; i < scored.size(); ++i) {
-                Scored& s = scored[i];
-                const std::string name = heatNames[scoredIndex[i]];
-                try {
-                    cv::Mat image;
-                    std::string why;
-                    if (!readImage(s.path, image, why))
-                        CV_Error(cv::Error::StsError, "cannot read it again: " + why);
-                    // The full-resolution map again (the small one only set the range).
-                    const cv::Mat map = detector->detect(image).anomalyMap;
-                    char line[160];
-                    std::snprintf(line, sizeof(line), "score %.3f %s 1 (raw %.3f): %s", s.result.normalizedScore,
-                                  s.result.isAnomaly ? ">" : "<=", s.result.score, s.result.isAnomaly ? "ANOMALY" : "good");
-                    // A model with a region of interest: its outline, where the map may be non-zero.
-                    const cv::Mat overlay = heatmapOverlay(image, map, detector->getParams().roi, lo, hi,
-                                                           { fs::path(s.path).filename().string(), line },
-                                                           std::max(256, std::min(1024, std::max(image.cols, image.rows))));
-                    writeOutputPng((fs::path(outDir) / name).string(), overlay);
-                    s.heatmap = name;
-                } catch (const std::exception& e) {
-                    overlays.finish();
-                    std::cerr << "skipping the heat map of " << s.path << ": " << reason(e) << "\n";
-                    errors.push_back({ s.path, "heat map", reason(e) });
-                }
-                overlays.update("overlays", (int)i + 1, (int)scored.size());
-            }
-        }
         writeResults();
     } catch (...) {
         // Whatever stopped the run, the images already scored are not lost (unless writing is what failed).
@@ -338,7 +370,7 @@ int runDetect(int argc, const char* const argv[])
     for (const Scored& s : scored)
         anomalous += s.result.isAnomaly ? 1 : 0;
     const std::string heatmapFailures =
-        errors.size() > skipped ? ", " + std::to_string(errors.size() - skipped) + " heat map(s) failed" : std::string();
+        errors.size() > skipped ? ", " + std::to_string(errors.size() - skipped) + " heat map(s) or mask(s) failed" : std::string();
     printOut("detect: %zu image(s) scored, %zu anomalous, %zu unreadable (skipped)%s; %.1f ms per image; results in %s\n",
              scored.size(), anomalous, skipped, heatmapFailures.c_str(), 1000.0 * detectSeconds / scored.size(), outDir.c_str());
     printOut("detect: threshold %s\n", thresholdWithRule(detector->getThreshold(), detector->getThresholdRule()).c_str());

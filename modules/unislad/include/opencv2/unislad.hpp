@@ -28,6 +28,7 @@ Conventions: a set of feature vectors is a 2-D, single-channel CV_32F cv::Mat wi
 the argument, what was expected and what was found.
 */
 
+#include "opencv2/unislad/anomaly_regions.hpp"
 #include "opencv2/unislad/backbone.hpp"
 #include "opencv2/unislad/coreset.hpp"
 #include "opencv2/unislad/feature_extractor.hpp"
@@ -222,7 +223,7 @@ struct CV_EXPORTS_W_SIMPLE Result
 {
     CV_WRAP Result()
         : score(0), isAnomaly(false), threshold(0), normalizedScore(0), patchLocal(0), patchGlobal(0), classWeight(0),
-          patchScore(0), imageLocal(0), imageGlobal(0), imageClass(0), imageScore(0)
+          patchScore(0), imageLocal(0), imageGlobal(0), imageClass(0), imageScore(0), pixelThreshold(0)
     {}
     CV_PROP_RW float score;       //!< S, Eq. 21
     CV_PROP_RW bool isAnomaly;    //!< score > threshold
@@ -238,6 +239,9 @@ struct CV_EXPORTS_W_SIMPLE Result
     CV_PROP_RW float imageGlobal; //!< Mahalanobis score of the global image feature, raw
     CV_PROP_RW float imageClass;  //!< Mahalanobis score of the class feature, raw
     CV_PROP_RW float imageScore;  //!< S_i, Eq. 20, as fused
+    CV_PROP_RW float pixelThreshold; //!< the detector's pixel threshold (UniSLAD::getPixelThreshold): the predicted
+                                     //!< defect mask is anomalyMap > pixelThreshold (findAnomalyRegions() cuts it
+                                     //!< into regions)
 };
 
 /** @brief Where the time of one detect() call went (UniSLAD::detect(image, timings)), milliseconds of
@@ -266,6 +270,19 @@ calibrationFraction) folds, each scored by a model of the other folds). A spread
 `quantile(calibration scores, thresholdQuantile) + thresholdMargin · std(calibration scores)`,
 settable by hand with setThreshold(), or chosen on labelled images with chooseThreshold() and set with
 setThreshold(threshold, rule); getThresholdRule() says which rule set it (README, "Choosing the threshold").
+
+Pixel threshold (getPixelThreshold()): where the anomaly map says "defect". The map is on the scale of the
+fused patch scores (Eq. 18; standardised per component with FUSION_CALIBRATED), not of S, so it has a
+threshold of its own: `quantile(peaks, 0.99) + 0.5 · std(peaks)`, where the peaks are the largest values
+of the calibration images' anomaly maps, each made as detect() makes it at that image's own size (the
+blur is in pixels; the model keeps the sizes). So a calibration image has no pixel above it unless its
+peak is above the quantile. fit() and update() compute it, save() keeps it, setPixelThreshold() sets it
+by hand. A model file saved before it existed gets it when loaded, by the same rule on the calibration
+images' scores it keeps, each image's peak taken as the largest cell of its patch map (the sizes are not
+known; upsampling and blur only average cells, so that bounds the map's peak at any size, and the
+threshold comes out higher); one saved before update() existed (no such scores) gets
+`mean + 2.826 · std` of those largest cells (a normal approximation of the rule) with
+FUSION_CALIBRATED, the decision threshold otherwise.
 
 Region of interest (Params::roi): a fixed mask, such as the part's place in a fixture, outside which
 nothing counts. Before the networks see an image, its pixels outside the mask are set to the backbone's
@@ -411,6 +428,12 @@ public:
         file that records no rule (one written before rules were recorded); otherwise the rule given to
         setThreshold(). */
     CV_WRAP virtual ThresholdRule getThresholdRule() const = 0;
+    /** @brief The anomaly-map value above which a pixel is predicted defective (see "Pixel threshold"
+        above); Result::pixelThreshold. */
+    CV_WRAP virtual float getPixelThreshold() const = 0;
+    /** @brief Sets the pixel threshold by hand (until the next fit() or update(), which compute it again).
+        @param threshold a finite value; raises cv::Exception (StsBadArg) otherwise */
+    CV_WRAP virtual void setPixelThreshold(float threshold) = 0;
     CV_WRAP virtual Params getParams() const = 0;
 };
 

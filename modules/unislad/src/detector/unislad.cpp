@@ -10,6 +10,7 @@
 #include "detector/component_params.hpp"
 #include "detector/fit_plan.hpp"
 #include "scoring/anomaly_map.hpp"
+#include "scoring/pixel_threshold.hpp"
 #include "features/region_of_interest.hpp"
 
 #include <chrono>
@@ -160,10 +161,13 @@ void UniSLADImpl::fit(InputArrayOfArrays _images, InputArrayOfArrays _calibratio
     const FittedModel oldModel = model_;
     const CalibrationStats oldStats = stats_;
     const std::vector<ComponentScores> oldNominal = nominal_;
+    const std::vector<Size> oldNominalSizes = nominalSizes_;
     const int oldTrainingImages = trainingImages_;
     const float oldThreshold = threshold_;
     const ThresholdRule oldRule = rule_;
     const ScoreStats oldScoreStats = scoreStats_;
+    const float oldThreshold = threshold_, oldPixelThreshold = pixelThreshold_;
+    const bool oldDerived = pixelThresholdDerived_;
     const bool oldFitted = fitted_;
     try {
         fitOrThrow(_images, _calibration, progress);
@@ -173,10 +177,13 @@ void UniSLADImpl::fit(InputArrayOfArrays _images, InputArrayOfArrays _calibratio
         model_ = oldModel;
         stats_ = oldStats;
         nominal_ = oldNominal;
+        nominalSizes_ = oldNominalSizes;
         trainingImages_ = oldTrainingImages;
         threshold_ = oldThreshold;
         rule_ = oldRule;
         scoreStats_ = oldScoreStats;
+        pixelThreshold_ = oldPixelThreshold;
+        pixelThresholdDerived_ = oldDerived;
         fitted_ = oldFitted;
         throw;
     }
@@ -229,9 +236,12 @@ void UniSLADImpl::fitOrThrow(InputArrayOfArrays _images, InputArrayOfArrays _cal
     const FeatureSet trainFeatures = features().extract(train, &progress, sampling);
     // 2-3. Banks and image-level Gaussians, and the nominal component scores to calibrate on.
     std::vector<ComponentScores> nominal;
+    std::vector<Size> sizes;   // of the images scored into nominal, in its order
     if (given) {
         model_ = fitModel(trainFeatures, &progress);
         scoreInBatches(model_, calibration, &progress, nominal);
+        for (const Mat& img : calibration)
+            sizes.push_back(img.size());
     } else {
         // Each fold's model goes through the same bank stages as the final one; reported as one stage, so
         // that the banks' stages show once, for the model that is kept.
@@ -239,6 +249,8 @@ void UniSLADImpl::fitOrThrow(InputArrayOfArrays _images, InputArrayOfArrays _cal
         report(&progress, "calibration models", 0, foldCount);
         for (int k = 0; k < foldCount; ++k) {
             const HoldOut& fold = folds[k];
+            for (int i : fold.heldOut)
+                sizes.push_back(train[i].size());
             const FittedModel partial = fitModel(trainFeatures.subset(fold.rest), nullptr);
             if (!trainFeatures.sampled()) {
                 for (int i : fold.heldOut)
@@ -254,19 +266,23 @@ void UniSLADImpl::fitOrThrow(InputArrayOfArrays _images, InputArrayOfArrays _cal
         }
         model_ = fitModel(trainFeatures, &progress);
     }
-    // 4. Calibration and threshold.
-    const Calibration c = calibrationOf(nominal);
+    // 4. Calibration and thresholds.
+    const Calibration c = calibrationOf(nominal, sizes);
     stats_ = c.stats;
     threshold_ = c.threshold;
     scoreStats_ = c.scores;
     rule_ = ThresholdRule::calibration(params_.thresholdQuantile, params_.thresholdMargin, (int)nominal.size());
+    pixelThreshold_ = c.pixelThreshold;
+    pixelThresholdDerived_ = false;
     nominal_ = std::move(nominal);
+    nominalSizes_ = std::move(sizes);
     trainingImages_ = n;
     fitted_ = true;
     report(&progress, "done", 1, 1);
 }
 
-UniSLADImpl::Calibration UniSLADImpl::calibrationOf(const std::vector<ComponentScores>& nominal) const
+UniSLADImpl::Calibration UniSLADImpl::calibrationOf(const std::vector<ComponentScores>& nominal,
+                                                    const std::vector<Size>& sizes) const
 {
     const FusionWeights weights = fusionWeights(params_);
     Calibration c;
@@ -276,6 +292,7 @@ UniSLADImpl::Calibration UniSLADImpl::calibrationOf(const std::vector<ComponentS
         scores.push_back(fuseScores(s, weights, fusionStats(c.stats)).score);
     c.threshold = (float)decisionThreshold(scores, params_.thresholdQuantile, params_.thresholdMargin);
     c.scores = ScoreStats::of(scores);
+    c.pixelThreshold = (float)pixelThreshold(nominal, sizes, weights, fusionStats(c.stats), params_.mapSigma, features().roi());
     return c;
 }
 
@@ -321,6 +338,9 @@ void UniSLADImpl::update(InputArrayOfArrays _images, const ProgressCallback& pro
 
     // Everything is computed aside and swapped in at the end, so that an error leaves the detector as it was.
     std::vector<ComponentScores> nominal = nominal_;
+    std::vector<Size> sizes = nominalSizes_;
+    for (const Mat& img : images)
+        sizes.push_back(img.size());
     if (!added.sampled()) {
         for (int i = 0; i < n; ++i)
             nominal.push_back(scoreComponents(model_, added, i));
@@ -332,13 +352,16 @@ void UniSLADImpl::update(InputArrayOfArrays _images, const ProgressCallback& pro
     grown.distributions = model_.distributions.extended(params_, added);
     report(&progress, "distributions", 1, 1);
 
-    const Calibration c = calibrationOf(nominal);
+    const Calibration c = calibrationOf(nominal, sizes);
     stats_ = c.stats;
     threshold_ = c.threshold;
     scoreStats_ = c.scores;
     // A chosen or hand-set threshold is replaced: the new calibration moves every score (see update()).
     rule_ = ThresholdRule::calibration(params_.thresholdQuantile, params_.thresholdMargin, (int)nominal.size());
+    pixelThreshold_ = c.pixelThreshold;
+    pixelThresholdDerived_ = false;
     nominal_ = std::move(nominal);
+    nominalSizes_ = std::move(sizes);
     model_ = std::move(grown);
     trainingImages_ += n;
     report(&progress, "done", 1, 1);
@@ -372,6 +395,7 @@ std::vector<Result> UniSLADImpl::score(InputArrayOfArrays _images, const char* f
         r.threshold = threshold_;
         r.isAnomaly = r.score > threshold_;
         r.normalizedScore = normalizeScore(r.score, threshold_);
+        r.pixelThreshold = pixelThreshold_;
         r.patchLocal = (float)maxInside(c.patchLocal);
         r.patchGlobal = (float)maxInside(c.patchGlobal);
         r.classWeight = std::isnan(c.classWeight) ? 0.f : c.classWeight;
@@ -451,6 +475,14 @@ void UniSLADImpl::setThreshold(float threshold, const ThresholdRule& rule)
 ThresholdRule UniSLADImpl::getThresholdRule() const
 {
     return rule_;
+}
+
+void UniSLADImpl::setPixelThreshold(float threshold)
+{
+    if (!std::isfinite(threshold))
+        CV_Error(Error::StsBadArg, format("UniSLAD::setPixelThreshold: threshold: expected a finite value, found %g", threshold));
+    pixelThreshold_ = threshold;
+    pixelThresholdDerived_ = false;
 }
 
 } // namespace detail

@@ -66,6 +66,8 @@ public:
     void setThreshold(float threshold, const ThresholdRule& rule) CV_OVERRIDE;
     ThresholdRule getThresholdRule() const CV_OVERRIDE;
     float normalizeScore(float score, float threshold) const CV_OVERRIDE;
+    float getPixelThreshold() const CV_OVERRIDE { return pixelThreshold_; }
+    void setPixelThreshold(float threshold) CV_OVERRIDE;
     Params getParams() const CV_OVERRIDE { return params_; }
     bool empty() const CV_OVERRIDE { return !fitted_; }
     String getDefaultName() const CV_OVERRIDE { return "UniSLAD_UniSLAD"; }
@@ -93,9 +95,10 @@ private:
         CalibrationStats stats;
         float threshold = 0;
         ScoreStats scores;   // of the fused calibration scores (the normalised score's origin and spread)
+        float pixelThreshold = 0;
     };
     /** The calibration statistics and the threshold rule's value of nominal component scores. */
-    Calibration calibrationOf(const std::vector<ComponentScores>& nominal) const;
+    Calibration calibrationOf(const std::vector<ComponentScores>& nominal, const std::vector<Size>& sizes) const;
     std::vector<Result> score(InputArrayOfArrays images, const char* func, bool withMap, StageTimings* timings) const;
     /** The feature stage (the extractor loaded on first use). */
     const FeatureStage& features() const;
@@ -114,12 +117,16 @@ private:
     FittedModel model_;
     CalibrationStats stats_;
     std::vector<ComponentScores> nominal_;   // the calibration images' scores; update() adds to them
+    std::vector<Size> nominalSizes_;         // their images' sizes (empty Size: not known), for the pixel threshold
     int trainingImages_ = 0;                 // fit()'s training images plus update()'s
     float threshold_ = 0;
     // Which rule set threshold_: fit() and update() set the automatic one, which the model file leaves out
     // (a file without a rule reads as it, from params_ and the calibration scores).
     ThresholdRule rule_;
     ScoreStats scoreStats_;   // of the fused calibration scores: normalizeScore()'s 0 and spread
+    float pixelThreshold_ = 0;               // see UniSLAD, "Pixel threshold"
+    bool pixelThresholdDerived_ = false;     // loaded from a file without it, and computed by its rule since:
+                                             // not written, so that such a file is saved again as it was
     bool fitted_ = false;
     std::vector<BackboneSource> backbones_;  // what fit() ran (embedded ones keep their bytes for save())
 };

@@ -15,6 +15,7 @@
 #include "banks/nearest_neighbor_impl.hpp"
 #include "scoring/nominal_scores.hpp"
 #include "evaluation/threshold_text.hpp"
+#include "scoring/pixel_threshold.hpp"
 
 #include <fstream>
 
@@ -179,6 +180,15 @@ ModelState UniSLADImpl::exportState(bool embed) const
         if (!nominal.patchLocal.empty()) s.tensors.push_back({ "calibration_patch_local", nominal.patchLocal });
         if (!nominal.patchGlobal.empty()) s.tensors.push_back({ "calibration_patch_global", nominal.patchGlobal });
         s.tensors.push_back({ "calibration_scores", nominal.scalars });
+        Mat sizes((int)nominalSizes_.size(), 2, CV_32S);   // width, height; 0, 0: not known
+        bool known = false;
+        for (int i = 0; i < sizes.rows; ++i) {
+            sizes.at<int>(i, 0) = nominalSizes_[i].width;
+            sizes.at<int>(i, 1) = nominalSizes_[i].height;
+            known = known || !nominalSizes_[i].empty();
+        }
+        if (known)   // none known: a file from before the sizes, saved again as it was
+            s.tensors.push_back({ "calibration_sizes", sizes });
         s.texts.push_back({ "training_images", std::to_string(trainingImages_) });
     }
     s.tensors.push_back({ "threshold", Mat(1, 1, CV_32F, Scalar(threshold_)) });
@@ -186,6 +196,8 @@ ModelState UniSLADImpl::exportState(bool embed) const
     // calibration scores, and files that leave it out (all those written before rules were kept) read as it.
     if (rule_.kind != THRESHOLD_CALIBRATION)
         s.texts.push_back({ "threshold_rule", thresholdRuleToText(rule_) });
+    if (!pixelThresholdDerived_)   // otherwise load computes it again, the same way
+        s.tensors.push_back({ "pixel_threshold", Mat(1, 1, CV_32F, Scalar(pixelThreshold_)) });
     return s;
 }
 
@@ -263,6 +275,19 @@ void UniSLADImpl::importState(const ModelState& s, const std::string& source, in
         if ((patches && p.useLocal && packed.patchLocal.empty()) || (patches && p.useGlobal && packed.patchGlobal.empty()))
             stateError(source, "the calibration scores lack a patch map the parameters ask for");
     }
+    // Their images' sizes, for the pixel threshold (absent in models saved before it: not known).
+    std::vector<Size> sizes(nominal.size());
+    if (const Mat* stored = s.tensor("calibration_sizes")) {
+        if (stored->type() != CV_32S || stored->cols != 2 || stored->rows != (int)nominal.size())
+            stateError(source, format("tensor 'calibration_sizes': expected %d x 2 CV_32S, found ", (int)nominal.size()) +
+                       describeMat(*stored));
+        for (int i = 0; i < stored->rows; ++i) {
+            const int w = stored->at<int>(i, 0), h = stored->at<int>(i, 1);
+            if (w < 0 || h < 0 || (w == 0) != (h == 0))
+                stateError(source, format("tensor 'calibration_sizes': row %d: expected a size or 0 x 0, found %d x %d", i, w, h));
+            sizes[i] = Size(w, h);
+        }
+    }
     int trainingImages = 0;
     if (const String* count = s.text("training_images")) {
         char* end = nullptr;
@@ -284,16 +309,34 @@ void UniSLADImpl::importState(const ModelState& s, const std::string& source, in
             stateError(source, "text 'threshold_rule': " + e.err);
         }
     }
+    // The pixel threshold; a model saved before it existed gets it by the rule (or its fallback).
+    float pixel = 0;
+    const bool derived = !s.tensor("pixel_threshold");
+    if (const Mat* pt = s.tensor("pixel_threshold")) {
+        if (pt->total() != 1 || pt->type() != CV_32F || !std::isfinite(pt->at<float>(0)))
+            stateError(source, "tensor 'pixel_threshold': expected one finite CV_32F value, found " + describeMat(*pt));
+        pixel = pt->at<float>(0);
+    } else {
+        const FusionWeights weights = fusionWeights(p);
+        const CalibrationStats* fused = p.fusion == FUSION_CALIBRATED ? &stats : nullptr;
+        if (nominal.empty())
+            pixel = (float)fallbackPixelThreshold(stats, fused != nullptr, p.usePatchBank, t.at<float>(0));
+        else
+            pixel = (float)pixelThreshold(nominal, sizes, weights, fused, p.mapSigma, RegionOfInterest(p.roi));
+    }
 
     // Everything checked: replace the current state, then load the backbones.
     params_ = p;
     model_ = m;
     stats_ = stats;
     nominal_ = nominal;
+    nominalSizes_ = sizes;
     trainingImages_ = trainingImages;
     threshold_ = t.at<float>(0);
     rule_ = rule;
     scoreStats_ = fusedScoreStats(nominal_, stats_);
+    pixelThreshold_ = pixel;
+    pixelThresholdDerived_ = derived;
     backbones_ = backbones;
     features_.release();
     fitted_ = false;
