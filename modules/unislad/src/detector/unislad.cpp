@@ -163,7 +163,6 @@ void UniSLADImpl::fit(InputArrayOfArrays _images, InputArrayOfArrays _calibratio
     const std::vector<ComponentScores> oldNominal = nominal_;
     const std::vector<Size> oldNominalSizes = nominalSizes_;
     const int oldTrainingImages = trainingImages_;
-    const float oldThreshold = threshold_;
     const ThresholdRule oldRule = rule_;
     const ScoreStats oldScoreStats = scoreStats_;
     const float oldThreshold = threshold_, oldPixelThreshold = pixelThreshold_;
