@@ -1,6 +1,7 @@
 // This file is part of the UniSLAD module for OpenCV. It is subject to the license terms in the
 // LICENSE file found in the top-level directory of this distribution.
 #include "report_html.hpp"
+#include "heatmap_figure.hpp"
 #include "plots.hpp"
 #include "output_files.hpp"
 #include "report.hpp"
@@ -320,12 +321,10 @@ void writeHtmlReport(const std::string& dir, const Evaluation& e, const cv::Ptr<
         if (!shots.empty())
             groups.push_back({ kind, shots });
     }
-    std::vector<cv::Mat> maps;
-    for (const auto& g : groups)
-        for (const Shot& s : g.second)
-            maps.push_back(s.map);
+    // The colour scale of `unislad detect --heatmaps`: tied to the model's pixel threshold, not to the images
+    // picked here, so that a calm good image stays cold beside hot anomalies.
     float lo = 0, hi = 1;
-    heatmapRange(maps, lo, hi);
+    heatmapScale(detector->getPixelThreshold(), lo, hi);
     for (auto& g : groups) {
         int n = 0;
         for (Shot& s : g.second) {
@@ -397,7 +396,8 @@ void writeHtmlReport(const std::string& dir, const Evaluation& e, const cv::Ptr<
     h << "</table>\n</section>\n";
 
     h << "<section><h2>Gallery</h2>\n<p class=\"muted\">Heat maps: the anomaly map blended on the image, one colour scale "
-         "for all images of this page (" << fmt("%.3g", lo) << " blue to " << fmt("%.3g", hi) << " red); white outlines: "
+         "tied to the model's pixel threshold " << fmt("%.3g", detector->getPixelThreshold()) << " (" << fmt("%.3g", lo)
+      << " blue, the threshold green, " << fmt("%.3g", hi) << " red), as <code>unislad detect --heatmaps</code> draws it; white outlines: "
          "ground truth.</p>\n";
     for (const auto& g : groups) {
         h << "<h3>" << (g.first == "good" ? "Worst-scored good images (highest scores)"
@@ -406,7 +406,7 @@ void writeHtmlReport(const std::string& dir, const Evaluation& e, const cv::Ptr<
             const cv::uniSLAD::Result& r = s.s->result;
             h << "<figure><img src=\"" << esc(s.file) << "\" alt=\"" << esc(fs::path(s.s->item.path).filename().string())
               << "\"><figcaption>" << tag(s.s->item.kind) << " " << esc(s.s->item.defect) << " &middot; "
-              << esc(fs::path(s.s->item.path).filename().string()) << "<br>score " << fmt("%.3f", r.score) << " &middot; <span class=\"flag "
+              << esc(fs::path(s.s->item.path).filename().string()) << "<br>score " << fmt("%.3f", r.normalizedScore) << " (raw " << fmt("%.3f", r.score) << ") &middot; <span class=\"flag "
               << (r.isAnomaly ? "yes\">anomaly" : "no\">good") << "</span></figcaption></figure>\n";
         }
         h << "</div>\n";
