@@ -509,18 +509,19 @@ static GstFlowReturn process_frame(GstUniSLAD* self, GstVideoFrame* frame)
         }
     }
 
+    // The score users read: 1 at the threshold in use (README, "Reading a score"); the raw one is in the message.
+    const double normalized = (double)model->normalizeScore(r.score, (float)threshold);
     // Drawn only when the frame was mapped writable (overlay on when the buffer arrived).
     if (settings.overlay && writable) {
         if (!roi.empty())   // first, so that the verdict label stays on top
             unislad_gst::drawRegionOutline(view, order, roi);
-        unislad_gst::drawOverlay(view, order, r.anomalyMap, (float)pixelThreshold, anomalous, r.score,
+        unislad_gst::drawOverlay(view, order, r.anomalyMap, (float)pixelThreshold, anomalous, (float)normalized,
                                  settings.overlayAlpha);
     }
 
     if (settings.updates == GST_UNISLAD_UPDATES_EVERY_FRAME ||
         (settings.updates == GST_UNISLAD_UPDATES_ANOMALIES_ONLY && anomalous))
-        gst_element_post_message(GST_ELEMENT(self), frame_message(self, frame->buffer, r, threshold,
-                                                                  (double)model->normalizeScore(r.score, (float)threshold),
+        gst_element_post_message(GST_ELEMENT(self), frame_message(self, frame->buffer, r, threshold, normalized,
                                                                   pixelThreshold, anomalous, regions));
     GST_LOG_OBJECT(self, "score %g, threshold %g, %s, %u regions", (double)r.score, threshold,
                    anomalous ? "anomalous" : "nominal", regions);

@@ -33,7 +33,7 @@ cv::Rect verdictBox(const cv::Size& frame);
     @param map CV_32FC1 anomaly map of the frame's size
     @param threshold the heat map is drawn where map > threshold
     @param isAnomaly the verdict shown
-    @param score the score shown
+    @param score the score shown (the element shows the normalised one, 1 at the threshold)
     @param alpha opacity of the heat map in [0, 1]
     Raises cv::Exception when the types or sizes do not fit. */
 void drawOverlay(cv::Mat& frame, PixelOrder order, const cv::Mat& map, float threshold, bool isAnomaly, float score,
