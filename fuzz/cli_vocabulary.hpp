@@ -90,6 +90,7 @@ inline const std::vector<CommandSpec>& commandSpecs()
                                      {"input i", true, 0, "", false},
                                      {"out o", true, 0, "", true},
                                      {"heatmaps", false, 0, "", false},
+                                     {"masks", false, 0, "", false},
                                      {"threshold", true, 0, "", false},
                                      {"threads", true, 4, "", false}},
                                     false)});
