@@ -48,7 +48,9 @@ void bindParams(py::module_& m)
     m.def("defaultModelDirectory", &cv::uniSLAD::defaultModelDirectory,
           "The folder where generated backbones are looked for ($UNISLAD_MODEL_DIR, ...).");
     m.def("useThreadCountIndependentBackend", &cv::uniSLAD::useThreadCountIndependentBackend, "threads"_a = 0,
-          "Makes every result independent of the number of threads (process-wide; call it first).");
+          "tasks"_a = 0, "Makes every result independent of the number of threads (process-wide; call it first); "
+          "tasks: the partition of every parallel loop (0: the machine's CPUs).");
+    m.def("workerThreads", &cv::uniSLAD::workerThreads, "The threads that run parallel loops.");
 
     py::class_<Params> params(m, "Params", "All settings of a UniSLAD detector (see opencv2/unislad.hpp); "
                                            "Params() is the offline default.");

@@ -212,7 +212,7 @@ int runBench(int argc, const char* const argv[])
     for (const cv::Ptr<Backbone>& b : nets)
         backbones += (backbones.empty() ? "" : " + ") + std::filesystem::path(b->manifest().modelPath).filename().string() + " (" + b->backendName() + ")";
     std::printf("bench: preset %s, %lld synthetic %s images of %lld px, %d thread(s); medians of %lld runs\n",
-                opts.value("preset").c_str(), train, category.c_str(), size, cv::getNumThreads(), runs);
+                opts.value("preset").c_str(), train, category.c_str(), size, cv::uniSLAD::workerThreads(), runs);
     std::printf("  backbones: %s\n  banks: %s\n", backbones.c_str(), banks.empty() ? "-" : banks.c_str());
     std::printf("  %-36s %10.2f s%s\n", ("fit of " + std::to_string(train) + " images").c_str(), median(fitSeconds),
                 fitRuns > 1 ? (" (median of " + std::to_string(fitRuns) + ")").c_str() : "");

@@ -35,14 +35,45 @@ std::vector<int> visits(int n)
 
 TEST(UniSLAD_Threads, partition_is_fixed_and_every_task_runs_once)
 {
-    useThreadCountIndependentBackend(3);
+    useThreadCountIndependentBackend(3, 32);
+    EXPECT_EQ(3, workerThreads());
     for (int t : { 1, 2, 3, 5, 16 }) {
         SCOPED_TRACE(t);
         cv::setNumThreads(t);
-        EXPECT_EQ((int)FIXED_PARALLEL_TASKS, cv::getNumThreads());
+        EXPECT_EQ(32, cv::getNumThreads());
+        EXPECT_EQ(t, workerThreads());
         for (int n : { 1, 2, 31, 32, 33, 1000 })
             EXPECT_EQ(std::vector<int>(n, 1), visits(n)) << n;
     }
+    cv::setNumThreads(-1);
+    EXPECT_EQ(cv::getNumberOfCPUs(), workerThreads());
+}
+
+TEST(UniSLAD_Threads, the_partition_defaults_to_the_cpus)
+{
+    useThreadCountIndependentBackend(5);
+    EXPECT_EQ(std::max(1, cv::getNumberOfCPUs()), cv::getNumThreads());
+    EXPECT_EQ(5, workerThreads());
+    useThreadCountIndependentBackend(0, 7);
+    EXPECT_EQ(7, cv::getNumThreads());
+    EXPECT_EQ(std::max(1, cv::getNumberOfCPUs()), workerThreads());
+    cv::setNumThreads(-1);
+}
+
+TEST(UniSLAD_Threads, fit_with_numThreads_restores_the_workers_not_the_partition)
+{
+    // Restoring cv::getNumThreads() (the partition) after fit() would start that many workers.
+    useThreadCountIndependentBackend(2, 24);
+    RNG rng(5);
+    std::vector<Mat> train;
+    for (int i = 0; i < 10; ++i)
+        train.push_back(tinySampleImage(rng));
+    Params p = tinyDetectorParams();
+    p.numThreads = 3;
+    Ptr<UniSLAD> d = UniSLAD::create(p);
+    d->fit(train);
+    EXPECT_EQ(2, workerThreads());
+    EXPECT_EQ(24, cv::getNumThreads());
     cv::setNumThreads(-1);
 }
 
@@ -94,11 +125,12 @@ TEST(UniSLAD_Threads, callers_on_several_threads_all_finish)
 TEST(UniSLAD_Threads, threads_out_of_range_is_refused)
 {
     UNISLAD_EXPECT_THROW_MSG(useThreadCountIndependentBackend(1025), "threads", "1024", "1025");
+    UNISLAD_EXPECT_THROW_MSG(useThreadCountIndependentBackend(2, 1025), "tasks", "1024", "1025");
 }
 
 TEST(UniSLAD_Threads, scores_and_maps_are_bitwise_equal_for_any_thread_count)
 {
-    useThreadCountIndependentBackend();
+    useThreadCountIndependentBackend(0, 8);   // a partition both above and below the thread counts tried
     RNG rng(11);
     std::vector<Mat> train, test;
     for (int i = 0; i < 16; ++i)

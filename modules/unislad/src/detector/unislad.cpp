@@ -40,11 +40,13 @@ std::vector<Mat> imagesOf(InputArrayOfArrays images, const char* func, const cha
     return list;
 }
 
-/** Sets cv::setNumThreads for a scope when numThreads > 0, restoring the previous value after. */
+/** Sets cv::setNumThreads for a scope when numThreads > 0, restoring the previous value after. The
+    previous value is the workers' count, not cv::getNumThreads(): with the thread-count independent
+    backend the latter is its partition, and restoring it would start that many workers. */
 class ThreadScope
 {
 public:
-    explicit ThreadScope(int n) : previous_(getNumThreads()), active_(n > 0) { if (active_) setNumThreads(n); }
+    explicit ThreadScope(int n) : previous_(workerThreads()), active_(n > 0 && n != previous_) { if (active_) setNumThreads(n); }
     ~ThreadScope() { if (active_) setNumThreads(previous_); }
 private:
     int previous_;

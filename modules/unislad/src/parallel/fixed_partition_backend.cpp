@@ -2,10 +2,14 @@
 // LICENSE file found in the top-level directory of this distribution.
 //
 // A cv::parallel_for_ backend whose partition does not depend on the thread count (see
-// opencv2/unislad/threads.hpp for why). It tells OpenCV FIXED_PARALLEL_TASKS threads, so code that
-// sizes its partition by cv::getNumThreads() (the dnn module's convolutions) always splits the same
-// way, and runs the tasks of each parallel_for_ on a small pool: the caller takes tasks one at a
+// opencv2/unislad/threads.hpp for why). It tells OpenCV a fixed number of threads (the tasks), so code
+// that sizes its partition by cv::getNumThreads() (the dnn module's convolutions) always splits the
+// same way, and runs the tasks of each parallel_for_ on a small pool: the caller takes tasks one at a
 // time from a shared counter, as do the workers, so any number of workers computes the same tasks.
+//
+// The tasks default to the machine's CPUs, not to a large constant: the dnn module's kernels are
+// tuned for one stripe per thread, and more stripes than cores cost time (Wide-ResNet-50-2 on 2 cores:
+// 32 tasks ran about 11 % slower than 2; BENCHMARKS.md, "The backbone").
 #include "precomp.hpp"
 #include "opencv2/unislad/threads.hpp"
 
@@ -73,11 +77,12 @@ private:
 };
 
 thread_local int tlsWorkerIndex = 0;
+const char* const kBackendName = "uniSLAD fixed partition";
 
 class FixedPartitionBackend CV_FINAL : public parallel::ParallelForAPI
 {
 public:
-    explicit FixedPartitionBackend(int threads) { start(threads); }
+    FixedPartitionBackend(int threads, int tasks) : tasks_(tasks) { start(threads); }
     ~FixedPartitionBackend() CV_OVERRIDE { stop(); }
 
     void parallel_for(int tasks, Body body, void* data) CV_OVERRIDE
@@ -107,21 +112,29 @@ public:
     }
 
     int getThreadNum() const CV_OVERRIDE { return tlsWorkerIndex; }
-    int getNumThreads() const CV_OVERRIDE { return FIXED_PARALLEL_TASKS; }
-    const char* getName() const CV_OVERRIDE { return "uniSLAD fixed partition"; }
+    int getNumThreads() const CV_OVERRIDE { return tasks_; }
+    const char* getName() const CV_OVERRIDE { return kBackendName; }
 
     int setNumThreads(int threads) CV_OVERRIDE
     {
-        const int previous = (int)workers_.size() + 1;
-        stop();
-        start(threads);
+        const int previous = workerCount();
+        if (resolved(threads) != previous) {   // restarting the pool for the same count would only cost time
+            stop();
+            start(threads);
+        }
         return previous;
     }
 
+    /** The workers, the calling thread included. */
+    int workerCount() const { return workerCount_.load(); }
+
 private:
+    static int resolved(int threads) { return threads > 0 ? threads : std::max(1, getNumberOfCPUs()); }
+
     void start(int threads)
     {
-        const int n = threads > 0 ? threads : std::max(1, getNumberOfCPUs());
+        const int n = resolved(threads);
+        workerCount_ = n;
         stopping_ = false;
         for (int i = 1; i < n; ++i)
             workers_.emplace_back([this, i] { run(i); });
@@ -164,18 +177,39 @@ private:
     std::mutex mutex_;
     std::condition_variable wake_;
     bool stopping_ = false;
+    const int tasks_;
+    std::atomic<int> workerCount_{ 1 };
 };
+
+/** The backend this library installed last (OpenCV owns it), to tell its workers from its tasks. */
+std::weak_ptr<FixedPartitionBackend>& installedBackend()
+{
+    static std::weak_ptr<FixedPartitionBackend> installed;
+    return installed;
+}
 
 } // namespace
 } // namespace detail
 
-void useThreadCountIndependentBackend(int threads)
+int workerThreads()
+{
+    // OpenCV holds the installed backend; once another one replaces it, the weak pointer expires.
+    const std::shared_ptr<detail::FixedPartitionBackend> b = detail::installedBackend().lock();
+    return b ? b->workerCount() : getNumThreads();
+}
+
+void useThreadCountIndependentBackend(int threads, int tasks)
 {
     if (threads > 1024)
         CV_Error(Error::StsOutOfRange, format("useThreadCountIndependentBackend: threads: expected at most 1024, found %d", threads));
+    if (tasks > 1024)
+        CV_Error(Error::StsOutOfRange, format("useThreadCountIndependentBackend: tasks: expected at most 1024, found %d", tasks));
     const int workers = threads > 0 ? threads : std::max(1, getNumberOfCPUs());
+    const int partition = tasks > 0 ? tasks : std::max(1, getNumberOfCPUs());
+    const std::shared_ptr<detail::FixedPartitionBackend> backend = std::make_shared<detail::FixedPartitionBackend>(workers, partition);
     // propagateNumThreads = false: the workers are `threads`, not the number OpenCV was set to before.
-    parallel::setParallelForBackend(std::make_shared<detail::FixedPartitionBackend>(workers), false);
+    parallel::setParallelForBackend(backend, false);
+    detail::installedBackend() = backend;
     // OpenCV runs a parallel_for_ serially, without asking the backend, while its own thread count is
     // 1 (cv::setNumThreads(1) earlier): make it the workers' count.
     setNumThreads(workers);
