@@ -121,4 +121,49 @@ TEST(UniSLAD_LocalAggregation, bad_input)
     UNISLAD_EXPECT_THROW_MSG(LocalFeatureAggregator{ p }, "targetDims", "found 0");
 }
 
+TEST(UniSLAD_LocalAggregation, equals_a_direct_unfold_bit_for_bit_at_borders_and_inside)
+{
+    // A second implementation, written as the definition reads: unfold the zero-padded p x p window of
+    // every location into C·p·p values (channel-major, like torch's unfold), average each adaptive bin
+    // in double in index order. The library's sums run in the same order, so the results are identical.
+    RNG rng(3);
+    for (int patch : { 1, 3, 5 })
+        for (int dims : { 7, 64 }) {
+            SCOPED_TRACE(cv::format("patch %d dims %d", patch, dims));
+            const int C = 6, H = 8, W = 8;   // gridSize 0 takes the square grid of the tap as it is
+            const int sz[] = { 1, C, H, W };
+            Mat tap(4, sz, CV_32F);
+            rng.fill(tap, RNG::NORMAL, 0, 1);
+            LocalFeatureAggregator::Params p;
+            p.patchSize = patch;
+            p.pretrainDims = dims;
+            p.targetDims = dims;
+            Mat got;
+            LocalFeatureAggregator(p).aggregate(std::vector<Mat>{ tap }, got);
+            const int flat = C * patch * patch, pad = patch / 2;
+            const float* t = tap.ptr<float>();
+            ASSERT_EQ(H * W, got.rows);
+            int differing = 0;
+            for (int h = 0; h < H; ++h)
+                for (int w = 0; w < W; ++w) {
+                    std::vector<float> unfolded(flat, 0.f);
+                    for (int c = 0; c < C; ++c)
+                        for (int ky = 0; ky < patch; ++ky)
+                            for (int kx = 0; kx < patch; ++kx) {
+                                const int y = h + ky - pad, x = w + kx - pad;
+                                if (y >= 0 && y < H && x >= 0 && x < W)
+                                    unfolded[(c * patch + ky) * patch + kx] = t[(c * H + y) * W + x];
+                            }
+                    for (int b = 0; b < dims; ++b) {
+                        const int begin = (int)((int64_t)b * flat / dims), end = (int)(((int64_t)(b + 1) * flat + dims - 1) / dims);
+                        double sum = 0;
+                        for (int f = begin; f < end; ++f)
+                            sum += unfolded[f];
+                        differing += (float)(sum / (end - begin)) != got.at<float>(h * W + w, b);
+                    }
+                }
+            EXPECT_EQ(0, differing);
+        }
+}
+
 }} // namespace
