@@ -11,6 +11,7 @@
 #include <opencv2/unislad.hpp>
 
 #include <iostream>
+#include <string>
 
 namespace {
 
@@ -63,21 +64,29 @@ int compareTaps(const cv::Ptr<cv::uniSLAD::Backbone>& backbone, const char* labe
 
 int main(int argc, char** argv)
 {
-    if (argc != 2) {
-        std::cerr << "usage: check_thread_independence <backbone manifest>\n";
+    // --taps-only: the backbone's taps alone (a network that is not a local backbone of the detector,
+    // such as ViT-B/16 with its blocked fully connected layers).
+    const bool tapsOnly = argc == 3 && std::string(argv[1]) == "--taps-only";
+    if (argc != 2 && !tapsOnly) {
+        std::cerr << "usage: check_thread_independence [--taps-only] <backbone manifest>\n";
         return 2;
     }
+    const char* manifestPath = argv[argc - 1];
     try {
-        const cv::uniSLAD::BackboneManifest manifest = cv::uniSLAD::BackboneManifest::read(argv[1]);
+        const cv::uniSLAD::BackboneManifest manifest = cv::uniSLAD::BackboneManifest::read(manifestPath);
         const cv::Ptr<cv::uniSLAD::Backbone> backbone = cv::uniSLAD::Backbone::create(manifest);
         const int opencvDiffering = compareTaps(backbone, "OpenCV's backend");
         std::cout << "OpenCV's backend: " << opencvDiffering << " of 5 thread counts change the taps\n";
 
         cv::uniSLAD::useThreadCountIndependentBackend();
         int failures = compareTaps(backbone, "fixed partition");
+        if (tapsOnly) {
+            std::cout << (failures ? "FAILED" : "OK") << ": " << failures << " differences with the fixed partition\n";
+            return failures ? 1 : 0;
+        }
 
         cv::uniSLAD::Params p = cv::uniSLAD::Params::defaults();
-        p.localManifest = argv[1];
+        p.localManifest = manifestPath;
         std::vector<cv::Mat> train, test;
         for (int i = 0; i < 10; ++i)
             train.push_back(sampleImage(10 + i));

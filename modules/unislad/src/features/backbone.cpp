@@ -9,6 +9,7 @@
 #include "io/sha256.hpp"
 #include "features/backbone_manifest.hpp"
 #include "features/backbone_source.hpp"
+#include "features/blocked_fully_connected.hpp"
 
 #include <opencv2/dnn.hpp>
 
@@ -64,6 +65,12 @@ int64_t product(const std::vector<int>& v)
     for (int x : v)
         p *= x;
     return p;
+}
+
+bool cudaAvailable()
+{
+    const std::vector<dnn::Target> targets = dnn::getAvailableTargets(dnn::DNN_BACKEND_CUDA);
+    return std::find(targets.begin(), targets.end(), dnn::DNN_TARGET_CUDA) != targets.end();
 }
 
 class BackboneImpl CV_FINAL : public Backbone
@@ -142,8 +149,7 @@ private:
             CV_Error(Error::StsOutOfRange, format("Backbone: backend: expected COMPUTE_CPU (0) or COMPUTE_CUDA (1), found %d", backend));
         backendName_ = "CPU";
         if (backend == COMPUTE_CUDA) {
-            const std::vector<dnn::Target> targets = dnn::getAvailableTargets(dnn::DNN_BACKEND_CUDA);
-            if (std::find(targets.begin(), targets.end(), dnn::DNN_TARGET_CUDA) != targets.end()) {
+            if (cudaAvailable()) {
                 net_.setPreferableBackend(dnn::DNN_BACKEND_CUDA);
                 net_.setPreferableTarget(dnn::DNN_TARGET_CUDA);
                 backendName_ = "CUDA";
@@ -190,9 +196,13 @@ private:
     std::mutex mutex_;
 };
 
-dnn::Net importOnnx(const std::string& file, const std::vector<uchar>* buffer)
+/** The network, with the blocked fully connected layers where it will run on the CPU (the CUDA
+    backend has its own). */
+dnn::Net importOnnx(const std::string& file, const std::vector<uchar>* buffer, int backend)
 {
     try {
+        if (backend != COMPUTE_CUDA || !cudaAvailable())
+            return detail::readOnnxWithBlockedFullyConnected(file, buffer);
         return buffer ? dnn::readNetFromONNX(*buffer) : dnn::readNetFromONNX(file);
     } catch (const cv::Exception& e) {
         CV_Error(Error::StsParseError, "Backbone: '" + file + "': not a readable ONNX model: " + e.err);
@@ -394,7 +404,7 @@ Ptr<Backbone> Backbone::create(const BackboneManifest& manifest, const std::vect
                      " (from the manifest), found " + found + "; regenerate it with the scripts in models/");
     }
     checkNoExternalData(bytes, "Backbone::create", file, kImporterReadsExternalData);
-    return makePtr<BackboneImpl>(manifest, importOnnx(file, nullptr), taps, backend);
+    return makePtr<BackboneImpl>(manifest, importOnnx(file, nullptr, backend), taps, backend);
 }
 
 Ptr<Backbone> Backbone::createFromBuffer(const BackboneManifest& manifest, const std::vector<uchar>& onnx,
@@ -410,7 +420,7 @@ Ptr<Backbone> Backbone::createFromBuffer(const BackboneManifest& manifest, const
                      ", found " + found);
     }
     checkNoExternalData(onnx, "Backbone::createFromBuffer", file, false);   // no folder to find them in
-    return makePtr<BackboneImpl>(manifest, importOnnx(file, &onnx), taps, backend);
+    return makePtr<BackboneImpl>(manifest, importOnnx(file, &onnx, backend), taps, backend);
 }
 
 String defaultModelDirectory()
