@@ -6,6 +6,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <ostream>
 
@@ -21,9 +22,15 @@ double seconds(Clock::time_point since)
     return std::chrono::duration<double>(Clock::now() - since).count();
 }
 
-/** AUROC of good images against the items `pick` selects; -1 when either side is empty. */
+double fusedScore(const cv::uniSLAD::Result& r)
+{
+    return r.score;
+}
+
+/** AUROC of good images against the items `pick` selects, on the score `value` gives; -1 when either
+    side is empty. */
 template <typename Pick>
-double aurocOf(const std::vector<ScoredItem>& items, Pick pick)
+double aurocOf(const std::vector<ScoredItem>& items, Pick pick, double (*value)(const cv::uniSLAD::Result&) = fusedScore)
 {
     std::vector<float> scores;
     std::vector<int> labels;
@@ -32,7 +39,7 @@ double aurocOf(const std::vector<ScoredItem>& items, Pick pick)
         const bool good = !s.item.anomalous();
         if (!good && !pick(s.item))
             continue;
-        scores.push_back(s.result.score);
+        scores.push_back((float)value(s.result));
         labels.push_back(good ? 0 : 1);
         (good ? neg : pos) = true;
     }
@@ -54,7 +61,53 @@ void shrinkForPixels(const cv::Mat& map, const cv::Mat& mask, cv::Mat& smallMap,
     cv::resize(mask, smallMask, s, 0, 0, cv::INTER_NEAREST);
 }
 
+using ComponentValue = double (*)(const cv::uniSLAD::Result&);
+
+/** The components with their accessors, in the order of componentNames(). */
+const std::vector<std::pair<std::string, ComponentValue>>& componentAccessors()
+{
+    static const std::vector<std::pair<std::string, ComponentValue>> list = {
+        { "patch_local", [](const cv::uniSLAD::Result& r) { return (double)r.patchLocal; } },
+        { "patch_global", [](const cv::uniSLAD::Result& r) { return (double)r.patchGlobal; } },
+        { "patch_score", [](const cv::uniSLAD::Result& r) { return (double)r.patchScore; } },
+        { "image_local", [](const cv::uniSLAD::Result& r) { return (double)r.imageLocal; } },
+        { "image_global", [](const cv::uniSLAD::Result& r) { return (double)r.imageGlobal; } },
+        { "image_class", [](const cv::uniSLAD::Result& r) { return (double)r.imageClass; } },
+        { "image_score", [](const cv::uniSLAD::Result& r) { return (double)r.imageScore; } },
+        { "score", fusedScore },
+    };
+    return list;
+}
+
+/** Logical, structural, mean and per-defect I-AUROC on one score; the mean as Table II takes it. */
+ComponentAuroc rateComponent(const std::string& name, const std::vector<ScoredItem>& items,
+                             const std::vector<TestItem>& test, ComponentValue value)
+{
+    ComponentAuroc c;
+    c.name = name;
+    c.logical = aurocOf(items, [](const TestItem& t) { return t.kind == "logical"; }, value);
+    c.structural = aurocOf(items, [](const TestItem& t) { return t.kind == "structural"; }, value);
+    c.mean = c.logical >= 0 && c.structural >= 0 ? 0.5 * (c.logical + c.structural) : std::max(c.logical, c.structural);
+    for (const TestItem& t : test)
+        if (t.anomalous() && !c.perDefect.count(t.defect)) {
+            const std::string defect = t.defect;
+            c.perDefect[defect] = aurocOf(items, [&](const TestItem& x) { return x.defect == defect; }, value);
+        }
+    return c;
+}
+
 } // namespace
+
+const std::vector<std::string>& componentNames()
+{
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> n;
+        for (const auto& c : componentAccessors())
+            n.push_back(c.first);
+        return n;
+    }();
+    return names;
+}
 
 cv::Ptr<cv::uniSLAD::UniSLAD> fitOnDataset(const cv::uniSLAD::Params& params, const Dataset& data,
                                            const EvalOptions& options, Evaluation& eval)
@@ -120,6 +173,18 @@ void evaluateDetector(const cv::Ptr<cv::uniSLAD::UniSLAD>& detector, const Datas
             const std::string defect = t.defect;
             eval.aurocPerDefect[defect] = aurocOf(eval.items, [&](const TestItem& x) { return x.defect == defect; });
         }
+    eval.components.clear();
+    for (const auto& component : componentAccessors()) {
+        // Result holds 0 for a component that is switched off: a constant column is left out.
+        bool finite = true, varies = false;
+        for (const ScoredItem& s : eval.items) {
+            const double v = component.second(s.result);
+            finite = finite && std::isfinite(v);
+            varies = varies || v != component.second(eval.items.front().result);
+        }
+        if (finite && varies)
+            eval.components.push_back(rateComponent(component.first, eval.items, data.test, component.second));
+    }
     std::vector<float> scores;
     std::vector<int> labels;
     for (const ScoredItem& s : eval.items) {

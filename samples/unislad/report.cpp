@@ -54,7 +54,20 @@ void writeReport(const std::string& dir, const Evaluation& e, float threshold, c
         j << (first ? "" : ", ") << jsonString(kv.first) << ": " << metric(kv.second);
         first = false;
     }
-    j << "},\n  \"train_images\": " << e.trainImages << ",\n  \"calibration_images\": " << e.calibrationImages << ",\n"
+    j << "},\n  \"component_image_auroc\": {";
+    first = true;
+    for (const ComponentAuroc& c : e.components) {
+        j << (first ? "\n" : ",\n") << "    " << jsonString(c.name) << ": {\"logical\": " << metric(c.logical)
+          << ", \"structural\": " << metric(c.structural) << ", \"mean\": " << metric(c.mean) << ", \"per_defect\": {";
+        bool firstDefect = true;
+        for (const auto& kv : c.perDefect) {
+            j << (firstDefect ? "" : ", ") << jsonString(kv.first) << ": " << metric(kv.second);
+            firstDefect = false;
+        }
+        j << "}}";
+        first = false;
+    }
+    j << (first ? "" : "\n  ") << "},\n  \"train_images\": " << e.trainImages << ",\n  \"calibration_images\": " << e.calibrationImages << ",\n"
       << "  \"fit_seconds\": " << number(e.fitSeconds) << ",\n  \"detect_ms_per_image\": " << number(e.msPerImage) << ",\n"
       << "  \"eval_seconds\": " << number(e.evalSeconds) << ",\n  \"caveats\": [";
     first = true;

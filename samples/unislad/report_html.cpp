@@ -230,6 +230,40 @@ std::string summaryTable(const std::vector<const Evaluation*>& rows, bool links)
     return h.str();
 }
 
+/** I-AUROC of every score component per anomaly kind and defect type: where the fused score loses what
+    one of its components sees, or which component misses a defect. */
+std::string componentTable(const Evaluation& e)
+{
+    if (e.components.empty())
+        return "";
+    std::ostringstream h;
+    h << "<section><h2>Per component</h2>\n<p class=\"muted\">I-AUROC (%) of each score of <code>scores.csv</code> "
+         "against the good test images: the patch level's local and global maxima and their fusion, the image "
+         "level's local, global and class scores and their fusion, and the fused score the detector decides on.</p>\n"
+         "<table>\n<tr><th>anomalies</th>";
+    for (const ComponentAuroc& c : e.components)
+        h << "<th>" << esc(c.name) << "</th>";
+    h << "</tr>\n";
+    const auto row = [&](const std::string& label, auto value) {
+        h << "<tr><td>" << label << "</td>";
+        for (const ComponentAuroc& c : e.components)
+            h << "<td>" << pct(value(c)) << "</td>";
+        h << "</tr>\n";
+    };
+    row("logical", [](const ComponentAuroc& c) { return c.logical; });
+    row("structural", [](const ComponentAuroc& c) { return c.structural; });
+    row("<b>mean</b>", [](const ComponentAuroc& c) { return c.mean; });
+    for (const auto& kv : e.components.front().perDefect) {
+        const std::string defect = kv.first;
+        row(esc(defect), [&](const ComponentAuroc& c) {
+            const auto it = c.perDefect.find(defect);
+            return it == c.perDefect.end() ? -1.0 : it->second;
+        });
+    }
+    h << "</table>\n</section>\n";
+    return h.str();
+}
+
 /** The calibration images of a fit: a count, or how the training images stood in for them. */
 std::string calibrationCell(const Evaluation& e)
 {
@@ -394,6 +428,7 @@ void writeHtmlReport(const std::string& dir, const Evaluation& e, const cv::Ptr<
           << "<td>" << fmt("%.3f", d.sum / d.n) << "</td><td>" << d.flagged << " (" << fmt("%.0f", 100.0 * d.flagged / d.n) << "%)</td></tr>\n";
     }
     h << "</table>\n</section>\n";
+    h << componentTable(e);
 
     h << "<section><h2>Gallery</h2>\n<p class=\"muted\">Heat maps: the anomaly map blended on the image, one colour scale "
          "tied to the model's pixel threshold " << fmt("%.3g", detector->getPixelThreshold()) << " (" << fmt("%.3g", lo)

@@ -6,6 +6,7 @@
 # printed notes. A copy of a category with its good and logical test images swapped makes a below-chance
 # AUROC certain: swapping the two classes turns an AUROC a into 1 - a.
 #   check_report_figures.py EXE MANIFEST WORK
+import csv
 import json
 import os
 import re
@@ -155,6 +156,38 @@ below = [k for k, v in list(expected_caveats(metrics["juice_bottle"], os.path.jo
          + list(expected.items()) if v == "below" and k == "image_auroc/logical"]
 if len(below) != 1:
     fail(f"expected the logical AUROC below chance in exactly one of the two runs, found {len(below)}")
+
+
+def mann_whitney(neg, pos):
+    """AUROC by counting pairs (ties count one half), independent of the library's metrics."""
+    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
+    return wins / (len(pos) * len(neg))
+
+
+# Per component: every I-AUROC of component_image_auroc recomputed from its scores.csv column; the
+# fused score's equals the headline figures; the page has the table.
+for cat in metrics:
+    comps = metrics[cat]["component_image_auroc"]
+    if "score" not in comps or len(comps) < 3:
+        fail(f"{cat}: component_image_auroc has {sorted(comps)}")
+    for k in ("logical", "structural", "mean"):
+        if abs(comps["score"][k] - metrics[cat]["image_auroc"][k]) > 1e-9:
+            fail(f"{cat}: component 'score' {k} {comps['score'][k]}, image_auroc {metrics[cat]['image_auroc'][k]}")
+    rows = list(csv.DictReader(open(os.path.join(report, cat, "scores.csv"))))
+    good = [r for r in rows if r["kind"] == "good"]
+    for name, c in comps.items():
+        for kind in ("logical", "structural"):
+            pos = [float(r[name]) for r in rows if r["kind"] == kind]
+            want = mann_whitney([float(r[name]) for r in good], pos)
+            if abs(c[kind] - want) > 1e-4:
+                fail(f"{cat}: component {name} {kind}: {c[kind]}, scores.csv gives {want}")
+        for defect, v in c["per_defect"].items():
+            want = mann_whitney([float(r[name]) for r in good], [float(r[name]) for r in rows if r["defect"] == defect])
+            if abs(v - want) > 1e-4:
+                fail(f"{cat}: component {name} {defect}: {v}, scores.csv gives {want}")
+    if "<h2>Per component</h2>" not in open(os.path.join(report, cat, "index.html")).read():
+        fail(f"{cat}: no per-component table on the page")
+
 print(f"ok: logical AUROC {a:.3f} / swapped {b:.3f}; caveats juice_bottle "
       f"{[c['metric'] for c in metrics['juice_bottle']['caveats']]}, pin_grid {[c['metric'] for c in metrics['pin_grid']['caveats']]},"
       f" swapped {[c['metric'] for c in swapped_metrics['caveats']]}; average row {avg}")
