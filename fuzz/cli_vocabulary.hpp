@@ -39,6 +39,8 @@ inline std::vector<OptionSpec> detectorOptions()
     return {{"preset", true, 0, "", false},
             {"weights", true, 0, "", false},
             {"manifest", true, 0, "", false},
+            {"global-manifest", true, 0, "", false},
+            {"class-tap", true, 0, "", false},
             {"model-dir", true, 0, "", false},
             {"backend", true, 0, "", false},
             {"ablation", true, 0, "", false},

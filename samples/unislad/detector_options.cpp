@@ -10,6 +10,8 @@ const char* const kDetectorKeys =
     "{preset          |default    | parameter preset: default (offline MobileNetV2) or paper (WRN-50-2 + ViT-B/16)}"
     "{weights         |imagenet   | weights of the paper preset's backbones: imagenet or random}"
     "{manifest        |<optional> | a backbone manifest (YAML beside an ONNX file) for both branches instead of the preset's}"
+    "{global-manifest |<optional> | a second backbone's manifest for the global and class branches (its default global and class taps)}"
+    "{class-tap       |<optional> | the class feature's tap of the global branch's backbone (a C x H x W map is average-pooled)}"
     "{model-dir       |<optional> | folder of the generated backbones (default: $UNISLAD_MODEL_DIR or ~/.cache/unislad/models)}"
     "{backend         |cpu        | where the backbones run: cpu or cuda}"
     "{ablation        |preset     | preset (as it is), full (every component), patchcore, a Table III row t3-1..t3-9, or a Table IV row ifc-mean, ifc-lum, ifc-pmp, ifc-lum-pmp}"
@@ -55,6 +57,15 @@ bool detectorParams(Options& o, cv::uniSLAD::Params& p, std::string& error)
         p.globalTaps.clear();
         p.classTap.clear();
     }
+    const std::string globalManifest = o.value("global-manifest");
+    if (!globalManifest.empty()) {
+        p.globalManifest = globalManifest;
+        p.globalTaps.clear();
+        p.classTap.clear();
+    }
+    const std::string classTap = o.value("class-tap");
+    if (!classTap.empty())
+        p.classTap = classTap;
     const std::string backend = o.value("backend");
     if (backend != "cpu" && backend != "cuda") {
         error = "--backend: expected cpu or cuda, found '" + backend + "'";
