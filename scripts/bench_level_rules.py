@@ -14,7 +14,7 @@ I-AUROC (logical / structural per category, their means, the weakest category) o
   * each level alone and each raw component (AUROC does not change under the calibration's affine maps).
 
   /usr/bin/python3 scripts/bench_level_rules.py [--exe build/samples/unislad] [--work /tmp/unislad-levels]
-      [--seeds 0 1 2] [--skip-eval]   (UNISLAD_MODEL_DIR: where the backbones are)"""
+      [--seeds 0 1 2] [--skip-eval] [--eval-args '...']   (UNISLAD_MODEL_DIR: where the backbones are)"""
 import argparse
 import csv
 import glob
@@ -55,15 +55,17 @@ def main():
     ap.add_argument("--work", default="/tmp/unislad-levels")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--skip-eval", action="store_true", help="reuse the reports already in --work")
+    ap.add_argument("--eval-args", default="", help="more options for eval, one string (e.g. a second backbone: "
+                    "'--global-manifest M --class-tap mixed5')")
     a = ap.parse_args()
     if not a.skip_eval:
         for s in a.seeds:
             data, report = os.path.join(a.work, "data%d" % s), os.path.join(a.work, "report%d" % s)
             run([a.exe, "synth", "--quiet", "--out", data, "--categories", CATEGORIES, "--train", "100",
                  "--validation", "20", "--test-good", "40", "--test-logical", "40", "--test-structural", "40",
-                 "--seed", str(s)])
+                 "--seed", str(s)] + a.eval_args.split())
             run([a.exe, "eval", "--data", data, "--categories", "all", "--report", report, "--no-pixel", "--quiet",
-                 "--seed", str(s)])
+                 "--seed", str(s)] + a.eval_args.split())
     res = {}   # name -> (category, kind) -> [AUROC per seed]
     for s in a.seeds:
         for f in sorted(glob.glob(os.path.join(a.work, "report%d" % s, "*", "scores.csv"))):
