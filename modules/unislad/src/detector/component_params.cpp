@@ -3,6 +3,8 @@
 #include "precomp.hpp"
 #include "detector/component_params.hpp"
 
+#include <limits>
+
 namespace cv {
 namespace uniSLAD {
 
@@ -100,6 +102,13 @@ Params resolveBackbones(const Params& p)
     return r;
 }
 
+/** seed + 1, wrapping from INT_MAX to INT_MIN as two's complement does: Params::seed may be any int
+    (a model file's or the command line's 2147483647), and a signed overflow is undefined. */
+static int followingSeed(int seed)
+{
+    return seed == std::numeric_limits<int>::max() ? std::numeric_limits<int>::min() : seed + 1;
+}
+
 MemoryBank::Params bankParams(const Params& p, BankKind kind)
 {
     MemoryBank::Params bp;
@@ -120,7 +129,7 @@ MemoryBank::Params bankParams(const Params& p, BankKind kind)
         break;
     case BankKind::GLOBAL:
         bp.coresetRatio = p.globalCoresetRatio;
-        bp.seed = p.seed + 1;
+        bp.seed = followingSeed(p.seed);
         break;
     case BankKind::CLASS:
         // Every class feature (no coreset), searched by inner product (Eq. 17). With one vector per
@@ -129,7 +138,7 @@ MemoryBank::Params bankParams(const Params& p, BankKind kind)
         // orthogonal to the bank and w_p collapses to 0. Ledoit-Wolf shrinkage (estimated) keeps the
         // transform well-conditioned.
         bp.coresetRatio = 1.0;
-        bp.seed = p.seed + 1;
+        bp.seed = followingSeed(p.seed);
         bp.regularization = p.classRegularization;
         bp.epsilon = p.classRegularization == MahalanobisTransform::RIDGE ? p.regularizationEpsilon : -1.0;
         bp.metric = NearestNeighborIndex::INNER_PRODUCT;
