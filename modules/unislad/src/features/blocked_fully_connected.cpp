@@ -29,7 +29,7 @@ namespace detail {
 namespace {
 
 // Column blocks of 128 outputs keep a block's weights (128 x 768 floats, 384 KiB for ViT-B/16) in the
-// L2 cache; 64, 128, 256 and 768 were measured on ViT-B/16 and 128 was fastest (BENCHMARKS.md).
+// L2 cache; on ViT-B/16, 128 ran faster than 768 (whole rows of outputs) (BENCHMARKS.md).
 constexpr int kColumnBlock = 128;
 constexpr int kRowBlock = 256;
 
