@@ -63,7 +63,8 @@ void shrinkForPixels(const cv::Mat& map, const cv::Mat& mask, cv::Mat& smallMap,
 
 using ComponentValue = double (*)(const cv::uniSLAD::Result&);
 
-/** The components with their accessors, in the order of componentNames(). */
+/** The components of Result that eval rates with their accessors, in the order of scores.csv: each
+    level's components, the level scores and the fused score. */
 const std::vector<std::pair<std::string, ComponentValue>>& componentAccessors()
 {
     static const std::vector<std::pair<std::string, ComponentValue>> list = {
@@ -97,17 +98,6 @@ ComponentAuroc rateComponent(const std::string& name, const std::vector<ScoredIt
 }
 
 } // namespace
-
-const std::vector<std::string>& componentNames()
-{
-    static const std::vector<std::string> names = [] {
-        std::vector<std::string> n;
-        for (const auto& c : componentAccessors())
-            n.push_back(c.first);
-        return n;
-    }();
-    return names;
-}
 
 cv::Ptr<cv::uniSLAD::UniSLAD> fitOnDataset(const cv::uniSLAD::Params& params, const Dataset& data,
                                            const EvalOptions& options, Evaluation& eval)
@@ -161,29 +151,25 @@ void evaluateDetector(const cv::Ptr<cv::uniSLAD::UniSLAD>& detector, const Datas
         CV_Error(cv::Error::StsError, "no readable test image in '" + data.root + "/test'");
     eval.msPerImage = 1000.0 * detectSeconds / eval.items.size();
 
-    eval.aurocLogical = aurocOf(eval.items, [](const TestItem& t) { return t.kind == "logical"; });
-    eval.aurocStructural = aurocOf(eval.items, [](const TestItem& t) { return t.kind == "structural"; });
+    const ComponentAuroc fused = rateComponent("score", eval.items, data.test, fusedScore);
+    eval.aurocLogical = fused.logical;
+    eval.aurocStructural = fused.structural;
+    eval.aurocMean = fused.mean;
+    eval.aurocPerDefect = fused.perDefect;
     eval.aurocAll = aurocOf(eval.items, [](const TestItem&) { return true; });
-    if (eval.aurocLogical >= 0 && eval.aurocStructural >= 0)
-        eval.aurocMean = 0.5 * (eval.aurocLogical + eval.aurocStructural);
-    else
-        eval.aurocMean = std::max(eval.aurocLogical, eval.aurocStructural);
-    for (const TestItem& t : data.test)
-        if (t.anomalous() && !eval.aurocPerDefect.count(t.defect)) {
-            const std::string defect = t.defect;
-            eval.aurocPerDefect[defect] = aurocOf(eval.items, [&](const TestItem& x) { return x.defect == defect; });
-        }
     eval.components.clear();
     for (const auto& component : componentAccessors()) {
         // Result holds 0 for a component that is switched off: a constant column is left out.
+        const double first = component.second(eval.items.front().result);
         bool finite = true, varies = false;
         for (const ScoredItem& s : eval.items) {
             const double v = component.second(s.result);
             finite = finite && std::isfinite(v);
-            varies = varies || v != component.second(eval.items.front().result);
+            varies = varies || v != first;
         }
         if (finite && varies)
-            eval.components.push_back(rateComponent(component.first, eval.items, data.test, component.second));
+            eval.components.push_back(component.first == fused.name
+                                          ? fused : rateComponent(component.first, eval.items, data.test, component.second));
     }
     std::vector<float> scores;
     std::vector<int> labels;

@@ -34,10 +34,6 @@ struct ComponentAuroc
     std::map<std::string, double> perDefect;
 };
 
-/** The components of Result that eval rates, in the order of scores.csv: each level's components, the
-    level scores and the fused score. A component that is constant over the test images (switched off: Result holds 0) or not finite is left out. */
-const std::vector<std::string>& componentNames();
-
 struct Evaluation
 {
     std::string category;
@@ -48,7 +44,8 @@ struct Evaluation
     double pixelAUROC = -1, auPRO = -1;
     double f1Max = -1, f1Threshold = 0;
     std::map<std::string, double> aurocPerDefect;   //!< good vs each defect folder
-    std::vector<ComponentAuroc> components;        //!< the same per component, to see the weak link
+    std::vector<ComponentAuroc> components;        //!< the same per component of scores.csv, to see the weak
+                                                   //!< link; constant (switched off) or non-finite ones left out
     double fitSeconds = 0, msPerImage = 0;
     double evalSeconds = 0;         //!< scoring every test image and the metrics, wall time
     int trainImages = 0, calibrationImages = 0;

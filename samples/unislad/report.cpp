@@ -5,6 +5,7 @@
 #include "output_files.hpp"
 
 #include <cstdio>
+#include <map>
 #include <filesystem>
 #include <sstream>
 
@@ -25,6 +26,15 @@ std::string number(double v)
 std::string metric(double v)
 {
     return v < 0 ? "null" : number(v);
+}
+
+/** {"name": value, ...} of a map of metrics. */
+std::string metricMap(const std::map<std::string, double>& m)
+{
+    std::string out = "{";
+    for (const auto& kv : m)
+        out += (out.size() > 1 ? ", " : "") + jsonString(kv.first) + ": " + metric(kv.second);
+    return out + "}";
 }
 
 } // namespace
@@ -48,23 +58,13 @@ void writeReport(const std::string& dir, const Evaluation& e, float threshold, c
       << "  \"pixel_auroc\": " << metric(e.pixelAUROC) << ",\n  \"aupro_0.3\": " << metric(e.auPRO) << ",\n"
       << "  \"f1_max\": " << metric(e.f1Max) << ",\n  \"f1_threshold\": " << number(e.f1Threshold) << ",\n"
       << "  \"threshold\": " << number(threshold) << ",\n  \"threshold_rule\": {\"name\": " << jsonString(rule.name())
-      << ", \"description\": " << jsonString(rule.describe()) << "},\n  \"image_auroc_per_defect\": {";
+      << ", \"description\": " << jsonString(rule.describe()) << "},\n  \"image_auroc_per_defect\": "
+      << metricMap(e.aurocPerDefect) << ",\n  \"component_image_auroc\": {";
     bool first = true;
-    for (const auto& kv : e.aurocPerDefect) {
-        j << (first ? "" : ", ") << jsonString(kv.first) << ": " << metric(kv.second);
-        first = false;
-    }
-    j << "},\n  \"component_image_auroc\": {";
-    first = true;
     for (const ComponentAuroc& c : e.components) {
         j << (first ? "\n" : ",\n") << "    " << jsonString(c.name) << ": {\"logical\": " << metric(c.logical)
-          << ", \"structural\": " << metric(c.structural) << ", \"mean\": " << metric(c.mean) << ", \"per_defect\": {";
-        bool firstDefect = true;
-        for (const auto& kv : c.perDefect) {
-            j << (firstDefect ? "" : ", ") << jsonString(kv.first) << ": " << metric(kv.second);
-            firstDefect = false;
-        }
-        j << "}}";
+          << ", \"structural\": " << metric(c.structural) << ", \"mean\": " << metric(c.mean)
+          << ", \"per_defect\": " << metricMap(c.perDefect) << "}";
         first = false;
     }
     j << (first ? "" : "\n  ") << "},\n  \"train_images\": " << e.trainImages << ",\n  \"calibration_images\": " << e.calibrationImages << ",\n"

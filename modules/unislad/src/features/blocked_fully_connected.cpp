@@ -19,7 +19,6 @@
 #include <opencv2/dnn/shape_utils.hpp>
 
 #include <algorithm>
-
 #include <mutex>
 
 namespace cv {
@@ -45,17 +44,13 @@ int normalizedAxis(int axis, int dims)
 class BlockedFullyConnectedLayer CV_FINAL : public dnn::Layer
 {
 public:
+    /** params as createBlockedFullyConnected() checked them: blobs[0] a numOutput x inner CV_32F matrix,
+        blobs[1] the bias where bias_term is set. */
     explicit BlockedFullyConnectedLayer(const dnn::LayerParams& params) : Layer(params)
     {
         axis_ = params.get<int>("axis", 1);
-        const int numOutput = params.get<int>("num_output");
-        const bool bias = params.get<bool>("bias_term", true);
-        CV_Assert(numOutput > 0 && blobs[0].total() % (size_t)numOutput == 0);
-        CV_Assert(!bias || (blobs.size() == 2 && blobs[1].total() == (size_t)numOutput));
-        weights_ = blobs[0].reshape(1, numOutput);
-        if (!weights_.isContinuous())
-            weights_ = weights_.clone();
-        if (bias)
+        weights_ = blobs[0].isContinuous() ? blobs[0] : blobs[0].clone();
+        if (params.get<bool>("bias_term", true))
             bias_ = blobs[1].reshape(1, 1);
     }
 
@@ -134,9 +129,8 @@ std::mutex& importMutex()
 
 Ptr<dnn::Layer> createBlockedFullyConnected(dnn::LayerParams& params)
 {
-    // Two variable inputs (attention's matrix products), or weights that are not a plain float matrix:
-    // OpenCV's own layer.
-    // Anything else OpenCV's layer would read differently (or refuse) stays OpenCV's too.
+    // Two variable inputs (attention's matrix products), weights that are not a plain numOutput x inner
+    // float matrix, or a bias that does not match: OpenCV's own layer (which reads or refuses them).
     const std::vector<Mat>& b = params.blobs;
     const int numOutput = params.get<int>("num_output", 0);
     const bool bias = params.get<bool>("bias_term", true);

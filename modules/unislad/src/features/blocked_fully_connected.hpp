@@ -15,8 +15,8 @@ namespace detail {
 /** The fully connected layer of an ONNX graph (OpenCV's "InnerProduct" with constant weights: MatMul
     and Gemm nodes) as blocked matrix products. OpenCV 4.6 computes it one input row at a time, as
     matrix-vector products; ViT-B/16 spends most of its time there (BENCHMARKS.md, "The backbone's fully
-    connected layers"). Layers it does not handle (two variable inputs, transposed operands, other
-    types) are OpenCV's own. */
+    connected layers"). Layers it does not handle (two variable inputs, weights that are not a
+    float matrix) are OpenCV's own. */
 CV_EXPORTS Ptr<dnn::Layer> createBlockedFullyConnected(dnn::LayerParams& params);
 
 /** dnn::readNetFromONNX of a file (buffer == nullptr) or of a buffer, with the fully connected
